@@ -1,0 +1,1 @@
+//! File system loading (filled below).

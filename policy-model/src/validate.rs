@@ -1,0 +1,1 @@
+//! Policy validation (filled below).
