@@ -82,7 +82,7 @@ impl LoadError {
     }
 
     pub(crate) fn with_path(mut self, path: FieldPath) -> Self {
-        self.path = Some(path);
+        self.path = (!path.is_root()).then_some(path);
         self
     }
 }

@@ -41,6 +41,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "proptest")]
+pub mod arbitrary;
 pub mod cel;
 mod document;
 mod error;

@@ -178,14 +178,39 @@ pub struct Values {
     /// Metadata.
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
     pub metadata: ObjectMeta,
-    /// The values.
-    #[serde(flatten)]
-    pub spec: ValuesSpec,
+    /// Applied to every policy × resource.
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    pub global_values: Map<String, Value>,
+    /// Per-policy values.
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyValues>,
+    /// Namespace labels for namespaceSelector matching.
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub namespace_selector: Vec<NamespaceSelectorValues>,
+    /// Full Namespace objects.
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<Value>,
+    /// Subresource mappings, kept verbatim.
+    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    pub subresources: Vec<Value>,
+}
+
+impl Values {
+    /// The values without the file's header, the shape a Test's inline `values` has.
+    pub fn into_spec(self) -> ValuesSpec {
+        ValuesSpec {
+            global_values: self.global_values,
+            policies: self.policies,
+            namespace_selector: self.namespace_selector,
+            namespaces: self.namespaces,
+            subresources: self.subresources,
+        }
+    }
 }
 
 /// The body of a Values file, also inline in a Test as `values`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a mapping")]
+#[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a mapping")]
 pub struct ValuesSpec {
     /// Applied to every policy × resource.
     #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
