@@ -72,6 +72,8 @@ pub struct Problem {
     pub path: FieldPath,
     /// What is wrong.
     pub message: String,
+    /// The problem is the mapping key itself (point at the key, not its value).
+    pub at_key: bool,
 }
 
 impl fmt::Display for Problem {
@@ -85,10 +87,10 @@ struct Problems(Vec<Problem>);
 
 impl Problems {
     fn error(&mut self, code: &'static str, path: FieldPath, message: impl Into<String>) {
-        self.0.push(Problem { severity: ProblemSeverity::Error, code, path, message: message.into() });
+        self.0.push(Problem { severity: ProblemSeverity::Error, code, path, message: message.into(), at_key: false });
     }
     fn warning(&mut self, code: &'static str, path: FieldPath, message: impl Into<String>) {
-        self.0.push(Problem { severity: ProblemSeverity::Warning, code, path, message: message.into() });
+        self.0.push(Problem { severity: ProblemSeverity::Warning, code, path, message: message.into(), at_key: false });
     }
 }
 
@@ -447,6 +449,9 @@ fn check_pattern(p: &mut Problems, pattern: &Value, path: &FieldPath, under_meta
                 let kp = path.key(k.clone());
                 if let Some(msg) = check_anchor_key(k) {
                     p.error("pattern-anchor", kp.clone(), msg);
+                    if let Some(last) = p.0.last_mut() {
+                        last.at_key = true;
+                    }
                 }
                 let is_meta_map = path.segments().last().is_some_and(|s| {
                     matches!(s, crate::path::PathSegment::Key(m) if strip_anchor(m) == "metadata")

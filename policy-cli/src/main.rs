@@ -1,0 +1,52 @@
+//! `policyctl`: the command-line front end. Thin: every decision lives in a library crate;
+//! this binary parses arguments, reads files, prints, and picks the exit code.
+// The CLI is the one place that prints and touches the file system.
+#![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
+
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Kubernetes policy-as-code, offline: Kyverno's verdicts in milliseconds.
+#[derive(Debug, Parser)]
+#[command(
+    name = "policyctl",
+    version,
+    about,
+    after_help = "Exit codes: 0 success; 1 the check found problems (invalid documents, failed tests, \
+                  enforced violations); 2 usage or load errors (bad flags, unreadable files)."
+)]
+struct Cli {
+    /// Disable colors and Unicode box drawing in diagnostics.
+    #[arg(long, global = true)]
+    no_color: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load and validate policies, exceptions, tests and resources, like `kyverno validate`,
+    /// pointing at the offending line.
+    ///
+    /// Exit 0 when every document is valid (warnings allowed), 1 when any document is invalid
+    /// or fails to load, 2 on usage errors or unreadable paths.
+    Validate(validate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let color = !cli.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let result = match cli.command {
+        Command::Validate(args) => validate::run(&args, color),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
