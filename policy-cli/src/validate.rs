@@ -5,9 +5,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity, SourceCode};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, Severity,
+    SourceCode,
+};
 use policy_model::fs::{WalkOptions, discover, read_text};
-use policy_model::validate::{Problem, ProblemSeverity, validate_cel_policy, validate_exception, validate_policy};
+use policy_model::validate::{
+    Problem, ProblemSeverity, validate_cel_policy, validate_exception, validate_policy,
+};
 use policy_model::{Document, FieldPath, LoadError, Position, load_str, split_stream};
 
 /// Arguments of `policyctl validate`.
@@ -45,7 +50,9 @@ impl std::error::Error for Report {}
 
 impl Diagnostic for Report {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code.as_ref().map(|c| Box::new(c) as Box<dyn fmt::Display>)
+        self.code
+            .as_ref()
+            .map(|c| Box::new(c) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<Severity> {
         Some(self.severity)
@@ -55,12 +62,17 @@ impl Diagnostic for Report {
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let offset = self.offset?;
-        Some(Box::new(std::iter::once(LabeledSpan::new(Some(self.label.clone()), offset, 1))))
+        Some(Box::new(std::iter::once(LabeledSpan::new(
+            Some(self.label.clone()),
+            offset,
+            1,
+        ))))
     }
 }
 
 fn location(pos: Option<Position>) -> String {
-    pos.map(|p| format!(":{}:{}", p.line, p.column)).unwrap_or_default()
+    pos.map(|p| format!(":{}:{}", p.line, p.column))
+        .unwrap_or_default()
 }
 
 struct Printer {
@@ -83,7 +95,11 @@ impl Printer {
     }
 
     fn load_error(&mut self, e: &LoadError, source: &Arc<NamedSource<String>>) {
-        let path = e.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
+        let path = e
+            .path
+            .as_ref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
         self.emit(&Report {
             severity: Severity::Error,
             code: Some(format!("load::{:?}", e.kind).to_lowercase()),
@@ -94,7 +110,14 @@ impl Printer {
         });
     }
 
-    fn problem(&mut self, file: &str, p: &Problem, pos: Option<Position>, source: &Arc<NamedSource<String>>, strict: bool) {
+    fn problem(
+        &mut self,
+        file: &str,
+        p: &Problem,
+        pos: Option<Position>,
+        source: &Arc<NamedSource<String>>,
+        strict: bool,
+    ) {
         let severity = match p.severity {
             ProblemSeverity::Error => Severity::Error,
             ProblemSeverity::Warning if strict => Severity::Error,
@@ -112,13 +135,20 @@ impl Printer {
 }
 
 pub(crate) fn run(args: &Args, color: bool) -> anyhow::Result<ExitCode> {
-    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     let mut printer = Printer {
         handler: GraphicalReportHandler::new_themed(theme).with_context_lines(2),
         errors: 0,
         warnings: 0,
     };
-    let options = WalkOptions { include_hidden: args.hidden, ..WalkOptions::default() };
+    let options = WalkOptions {
+        include_hidden: args.hidden,
+        ..WalkOptions::default()
+    };
     let mut files = Vec::new();
     for path in &args.paths {
         files.extend(discover(path, &options).map_err(|e| anyhow::anyhow!("{e}"))?);
@@ -179,7 +209,11 @@ pub(crate) fn run(args: &Args, color: bool) -> anyhow::Result<ExitCode> {
         printer.warnings,
         plural(printer.warnings),
     );
-    Ok(if printer.errors > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if printer.errors > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn plural(n: usize) -> &'static str {

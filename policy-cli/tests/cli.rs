@@ -1,5 +1,11 @@
 //! The `policyctl` binary as a user runs it: exit codes and messages.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::disallowed_methods,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -42,8 +48,14 @@ fn validate_points_at_the_broken_line() {
     let out = policyctl(&["--no-color", "validate", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("p.yaml:8:15: spec.rules[0].validate: expected a mapping, found a string"), "{stderr}");
-    assert!(stderr.contains("validate: oops"), "the source line is shown: {stderr}");
+    assert!(
+        stderr.contains("p.yaml:8:15: spec.rules[0].validate: expected a mapping, found a string"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("validate: oops"),
+        "the source line is shown: {stderr}"
+    );
 }
 
 #[test]
@@ -58,13 +70,19 @@ fn validate_reports_semantic_problems_with_lines() {
     let out = policyctl(&["--no-color", "validate", dir.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("p.yaml:8:12: spec.rules[0].match: `match` selects nothing"), "{stderr}");
+    assert!(
+        stderr.contains("p.yaml:8:12: spec.rules[0].match: `match` selects nothing"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn usage_and_unreadable_paths_exit_2() {
     assert_eq!(policyctl(&["validate"]).status.code(), Some(2));
-    assert_eq!(policyctl(&["validate", "does/not/exist"]).status.code(), Some(2));
+    assert_eq!(
+        policyctl(&["validate", "does/not/exist"]).status.code(),
+        Some(2)
+    );
     assert_eq!(policyctl(&["no-such-command"]).status.code(), Some(2));
 }
 

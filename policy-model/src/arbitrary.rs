@@ -52,7 +52,11 @@ pub fn json_value() -> impl Strategy<Value = Value> {
 }
 
 fn condition() -> impl Strategy<Value = Condition> {
-    (json_value(), prop_oneof![Just("Equals"), Just("AnyIn"), Just("GreaterThan")], option::of(json_value()))
+    (
+        json_value(),
+        prop_oneof![Just("Equals"), Just("AnyIn"), Just("GreaterThan")],
+        option::of(json_value()),
+    )
         .prop_map(|(key, op, value)| Condition {
             key,
             operator: op.to_owned(),
@@ -76,7 +80,10 @@ fn rule() -> impl Strategy<Value = Rule> {
                 name,
                 match_: MatchResources {
                     any: vec![ResourceFilter {
-                        resources: Some(ResourceDescription { kinds, ..ResourceDescription::default() }),
+                        resources: Some(ResourceDescription {
+                            kinds,
+                            ..ResourceDescription::default()
+                        }),
                         ..ResourceFilter::default()
                     }],
                     ..MatchResources::default()
@@ -111,16 +118,22 @@ pub fn cluster_policy() -> impl Strategy<Value = KyvernoPolicy> {
         option::of(any::<bool>()),
         vec(rule(), 0..4),
     )
-        .prop_map(|(name, annotations, action, background, rules)| KyvernoPolicy {
-            api_version: "kyverno.io/v1".to_owned(),
-            kind: "ClusterPolicy".to_owned(),
-            metadata: ObjectMeta { name: Some(name), annotations, ..ObjectMeta::default() },
-            spec: PolicySpec {
-                rules,
-                validation_failure_action: action.map(str::to_owned),
-                background,
-                ..PolicySpec::default()
+        .prop_map(
+            |(name, annotations, action, background, rules)| KyvernoPolicy {
+                api_version: "kyverno.io/v1".to_owned(),
+                kind: "ClusterPolicy".to_owned(),
+                metadata: ObjectMeta {
+                    name: Some(name),
+                    annotations,
+                    ..ObjectMeta::default()
+                },
+                spec: PolicySpec {
+                    rules,
+                    validation_failure_action: action.map(str::to_owned),
+                    background,
+                    ..PolicySpec::default()
+                },
+                extra: Map::new(),
             },
-            extra: Map::new(),
-        })
+        )
 }

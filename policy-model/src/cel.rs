@@ -103,7 +103,11 @@ pub struct CelPolicy {
     /// Kind (see [`CelPolicyKind`]).
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Spec.
     #[serde(default, deserialize_with = "null_default")]
@@ -134,16 +138,28 @@ pub struct CelPolicySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub match_constraints: Option<Value>,
     /// Match conditions.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub match_conditions: Vec<NamedExpression>,
     /// Variables, in order.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub variables: Vec<NamedExpression>,
     /// ValidatingPolicy: validations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validations: Option<Vec<CelValidationRule>>,
     /// Audit annotations.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub audit_annotations: Vec<AuditAnnotation>,
     /// ValidatingPolicy: `Deny` / `Audit` / `Warn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,7 +313,11 @@ pub struct AdmissionPolicy {
     /// Kind.
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Spec (policies: `matchConstraints`, `validations`, `mutations`, ...; bindings:
     /// `policyName`, `paramRef`, `matchResources`, `validationActions`).
@@ -316,10 +336,18 @@ pub struct AdmissionPolicySpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_name: Option<String>,
     /// Match conditions.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub match_conditions: Vec<NamedExpression>,
     /// Variables.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub variables: Vec<NamedExpression>,
     /// Validations.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::cel::{AdmissionPolicy, AdmissionPolicyKind, CEL_POLICY_VERSIONS, CelPolicy, CelPolicyKind};
+use crate::cel::{
+    AdmissionPolicy, AdmissionPolicyKind, CEL_POLICY_VERSIONS, CelPolicy, CelPolicyKind,
+};
 use crate::exception::PolicyException;
 use crate::policy::KyvernoPolicy;
 use crate::report::{PolicyReport, ReportApi};
@@ -145,7 +147,9 @@ impl Document {
 
     /// Serializes to YAML.
     pub fn to_yaml(&self) -> Result<String, crate::SerializeError> {
-        let value = self.to_value().map_err(|e| crate::SerializeError(e.to_string()))?;
+        let value = self
+            .to_value()
+            .map_err(|e| crate::SerializeError(e.to_string()))?;
         crate::to_yaml(&value)
     }
 }

@@ -114,7 +114,11 @@ pub(crate) fn humanize_serde_message(msg: &str) -> (LoadErrorKind, String) {
         if let Some((found, expected)) = rest.rsplit_once(", expected ") {
             return (
                 LoadErrorKind::Schema,
-                format!("expected {}, found {}", expected_phrase(expected), found_phrase(found)),
+                format!(
+                    "expected {}, found {}",
+                    expected_phrase(expected),
+                    found_phrase(found)
+                ),
             );
         }
     }
@@ -122,16 +126,26 @@ pub(crate) fn humanize_serde_message(msg: &str) -> (LoadErrorKind, String) {
         if let Some((found, expected)) = rest.rsplit_once(", expected ") {
             return (
                 LoadErrorKind::Schema,
-                format!("expected {}, found {}", expected_phrase(expected), found_phrase(found)),
+                format!(
+                    "expected {}, found {}",
+                    expected_phrase(expected),
+                    found_phrase(found)
+                ),
             );
         }
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
-        return (LoadErrorKind::MissingField, format!("missing required field {rest}"));
+        return (
+            LoadErrorKind::MissingField,
+            format!("missing required field {rest}"),
+        );
     }
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let field = rest.split(", expected").next().unwrap_or(rest);
-        return (LoadErrorKind::UnknownField, format!("unknown field {field}"));
+        return (
+            LoadErrorKind::UnknownField,
+            format!("unknown field {field}"),
+        );
     }
     (LoadErrorKind::Schema, msg.to_owned())
 }
@@ -144,9 +158,15 @@ fn found_phrase(found: &str) -> String {
     } else if found == "sequence" {
         "a list".to_owned()
     } else if found.starts_with("integer ") || found.starts_with("floating point ") {
-        format!("the number {}", found.split_once(' ').map_or(found, |(_, n)| n))
+        format!(
+            "the number {}",
+            found.split_once(' ').map_or(found, |(_, n)| n)
+        )
     } else if found.starts_with("boolean ") {
-        format!("the boolean {}", found.split_once(' ').map_or(found, |(_, n)| n))
+        format!(
+            "the boolean {}",
+            found.split_once(' ').map_or(found, |(_, n)| n)
+        )
     } else if found == "unit value" || found == "null" {
         "null".to_owned()
     } else {
@@ -174,10 +194,24 @@ mod tests {
 
     #[test]
     fn display_with_position_and_path() {
-        let e = LoadError::new("p.yaml", LoadErrorKind::Schema, "expected a mapping, found a string")
-            .with_document(0)
-            .with_position(Some(Position { line: 14, column: 9, offset: 0 }))
-            .with_path(FieldPath::root().key("spec").key("rules").index(0).key("validate"));
+        let e = LoadError::new(
+            "p.yaml",
+            LoadErrorKind::Schema,
+            "expected a mapping, found a string",
+        )
+        .with_document(0)
+        .with_position(Some(Position {
+            line: 14,
+            column: 9,
+            offset: 0,
+        }))
+        .with_path(
+            FieldPath::root()
+                .key("spec")
+                .key("rules")
+                .index(0)
+                .key("validate"),
+        );
         assert_eq!(
             e.to_string(),
             "p.yaml:14:9: spec.rules[0].validate: expected a mapping, found a string"
@@ -193,12 +227,27 @@ mod tests {
     #[test]
     fn humanize_serde_wording() {
         let cases = [
-            ("invalid type: string \"x\", expected a mapping", "expected a mapping, found a string"),
-            ("invalid type: map, expected a sequence", "expected a list, found a mapping"),
-            ("invalid type: integer `5`, expected a string", "expected a string, found the number `5`"),
-            ("invalid type: sequence, expected struct Rule", "expected a mapping, found a list"),
+            (
+                "invalid type: string \"x\", expected a mapping",
+                "expected a mapping, found a string",
+            ),
+            (
+                "invalid type: map, expected a sequence",
+                "expected a list, found a mapping",
+            ),
+            (
+                "invalid type: integer `5`, expected a string",
+                "expected a string, found the number `5`",
+            ),
+            (
+                "invalid type: sequence, expected struct Rule",
+                "expected a mapping, found a list",
+            ),
             ("missing field `name`", "missing required field `name`"),
-            ("unknown field `resource`, expected one of `a`, `b`", "unknown field `resource`"),
+            (
+                "unknown field `resource`, expected one of `a`, `b`",
+                "unknown field `resource`",
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(humanize_serde_message(input).1, want, "{input}");

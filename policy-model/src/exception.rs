@@ -46,7 +46,11 @@ pub struct KyvernoException {
     /// `PolicyException`.
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Spec.
     #[serde(default, deserialize_with = "null_default")]
@@ -64,7 +68,11 @@ pub struct KyvernoExceptionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub background: Option<bool>,
     /// Which policies and rules are exempted.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub exceptions: Vec<ExceptionEntry>,
     /// Which resources are exempted (`any`/`all`).
     #[serde(rename = "match", default, deserialize_with = "null_default")]
@@ -73,7 +81,11 @@ pub struct KyvernoExceptionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conditions: Option<AnyAllConditions>,
     /// Pod Security control exemptions.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub pod_security: Vec<PodSecurityExclude>,
     /// Other fields, kept verbatim.
     #[serde(flatten)]
@@ -88,7 +100,11 @@ pub struct ExceptionEntry {
     #[serde(default)]
     pub policy_name: String,
     /// Rule names; wildcards allowed.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub rule_names: Vec<String>,
     /// Other fields, kept verbatim.
     #[serde(flatten)]
@@ -104,7 +120,11 @@ pub struct CelException {
     /// `PolicyException`.
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Spec.
     #[serde(default, deserialize_with = "null_default")]
@@ -119,16 +139,32 @@ pub struct CelException {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct CelExceptionSpec {
     /// The policies exempted.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub policy_refs: Vec<PolicyRef>,
     /// All must hold for the exception to apply.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub match_conditions: Vec<NamedExpression>,
     /// Exposed as `exceptions.allowedImages`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub images: Vec<String>,
     /// Exposed as `exceptions.allowedValues`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub allowed_values: Vec<String>,
     /// `skip` (default) or `pass`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,7 +173,11 @@ pub struct CelExceptionSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
     /// Free-form properties (owner, ticket, ...).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub properties: BTreeMap<String, String>,
     /// Other fields (`evaluationMode`, ...), kept verbatim.
     #[serde(flatten)]

@@ -31,7 +31,11 @@ impl Default for WalkOptions {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> LoadError {
-    LoadError::new(&path.display().to_string(), LoadErrorKind::Io, format!("cannot read: {e}"))
+    LoadError::new(
+        &path.display().to_string(),
+        LoadErrorKind::Io,
+        format!("cannot read: {e}"),
+    )
 }
 
 /// The files under `path`: the path itself when it is a file, else every file with one of
@@ -76,7 +80,9 @@ fn walk(
         if !options.include_hidden && is_hidden(&p) {
             continue;
         }
-        let Ok(meta) = std::fs::metadata(&p) else { continue };
+        let Ok(meta) = std::fs::metadata(&p) else {
+            continue;
+        };
         if meta.is_dir() {
             walk(&p, options, depth + 1, out, seen)?;
         } else if meta.is_file() {

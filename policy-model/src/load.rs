@@ -129,7 +129,12 @@ pub fn documents_from_value(
     slice: &DocSlice<'_>,
 ) -> (Vec<Loaded>, Vec<LoadError>) {
     let start = slice.stream_position(1, 1);
-    let origin = |item| Origin { source: Arc::clone(source), document: slice.index, item, position: start };
+    let origin = |item| Origin {
+        source: Arc::clone(source),
+        document: slice.index,
+        item,
+        position: start,
+    };
     let mut docs = Vec::new();
     let mut errors = Vec::new();
     if is_list(&value) {
@@ -143,13 +148,19 @@ pub fn documents_from_value(
         for (i, item) in items.into_iter().enumerate() {
             let prefix = FieldPath::root().key("items").index(i);
             match document_from_value(item, source, slice, &prefix) {
-                Ok(d) => docs.push(Loaded { document: d, origin: origin(Some(i)) }),
+                Ok(d) => docs.push(Loaded {
+                    document: d,
+                    origin: origin(Some(i)),
+                }),
                 Err(e) => errors.push(e),
             }
         }
     } else {
         match document_from_value(value, source, slice, &FieldPath::root()) {
-            Ok(d) => docs.push(Loaded { document: d, origin: origin(None) }),
+            Ok(d) => docs.push(Loaded {
+                document: d,
+                origin: origin(None),
+            }),
             Err(e) => errors.push(e),
         }
     }
@@ -182,8 +193,12 @@ fn document_from_value(
     }
     let class = classify(str_field(&value, "apiVersion"), str_field(&value, "kind"));
     let doc = match class {
-        DocClass::Policy => Document::Policy(Box::new(from_value(value, false, source, slice, prefix)?)),
-        DocClass::CelPolicy => Document::CelPolicy(Box::new(from_value(value, false, source, slice, prefix)?)),
+        DocClass::Policy => {
+            Document::Policy(Box::new(from_value(value, false, source, slice, prefix)?))
+        }
+        DocClass::CelPolicy => {
+            Document::CelPolicy(Box::new(from_value(value, false, source, slice, prefix)?))
+        }
         DocClass::AdmissionPolicy => {
             Document::AdmissionPolicy(Box::new(from_value(value, false, source, slice, prefix)?))
         }
@@ -193,11 +208,19 @@ fn document_from_value(
         DocClass::CelException => Document::Exception(PolicyException::Cel(Box::new(from_value(
             value, false, source, slice, prefix,
         )?))),
-        DocClass::Report => Document::Report(Box::new(from_value(value, false, source, slice, prefix)?)),
+        DocClass::Report => {
+            Document::Report(Box::new(from_value(value, false, source, slice, prefix)?))
+        }
         DocClass::Test => Document::Test(Box::new(from_value(value, true, source, slice, prefix)?)),
-        DocClass::Values => Document::Values(Box::new(from_value(value, true, source, slice, prefix)?)),
-        DocClass::UserInfo => Document::UserInfo(Box::new(from_value(value, true, source, slice, prefix)?)),
-        DocClass::Context => Document::Context(Box::new(from_value(value, true, source, slice, prefix)?)),
+        DocClass::Values => {
+            Document::Values(Box::new(from_value(value, true, source, slice, prefix)?))
+        }
+        DocClass::UserInfo => {
+            Document::UserInfo(Box::new(from_value(value, true, source, slice, prefix)?))
+        }
+        DocClass::Context => {
+            Document::Context(Box::new(from_value(value, true, source, slice, prefix)?))
+        }
         DocClass::Resource => Document::Resource(Resource::new(value)),
     };
     Ok(doc)
@@ -236,9 +259,20 @@ pub fn text_from_bytes<'b>(source_name: &str, bytes: &'b [u8]) -> Result<&'b str
         let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
         let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1);
-        let column = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default()).chars().count() + 1;
-        LoadError::new(source_name, LoadErrorKind::Encoding, "invalid UTF-8: the input is not text")
-            .with_position(Some(Position { line, column, offset: e.valid_up_to() }))
+        let column = String::from_utf8_lossy(valid.get(line_start..).unwrap_or_default())
+            .chars()
+            .count()
+            + 1;
+        LoadError::new(
+            source_name,
+            LoadErrorKind::Encoding,
+            "invalid UTF-8: the input is not text",
+        )
+        .with_position(Some(Position {
+            line,
+            column,
+            offset: e.valid_up_to(),
+        }))
     })
 }
 
@@ -246,13 +280,19 @@ pub fn text_from_bytes<'b>(source_name: &str, bytes: &'b [u8]) -> Result<&'b str
 pub fn load_bytes(source_name: &str, bytes: &[u8]) -> LoadOutcome {
     match text_from_bytes(source_name, bytes) {
         Ok(text) => load_str(source_name, text),
-        Err(e) => LoadOutcome { documents: Vec::new(), errors: vec![e] },
+        Err(e) => LoadOutcome {
+            documents: Vec::new(),
+            errors: vec![e],
+        },
     }
 }
 
 /// Loads the documents of a text that must all be of type `T` (a Test file, a Values
 /// file, ...), without dispatching on apiVersion/kind.
-pub fn load_typed<T: TypedDocument>(source_name: &str, text: &str) -> Result<Vec<(T, Origin)>, LoadError> {
+pub fn load_typed<T: TypedDocument>(
+    source_name: &str,
+    text: &str,
+) -> Result<Vec<(T, Origin)>, LoadError> {
     let source: Arc<str> = Arc::from(source_name);
     let mut out = Vec::new();
     for slice in split_stream(text) {
@@ -345,7 +385,13 @@ impl<R: BufRead> DocumentReader<R> {
         if !had {
             return None;
         }
-        let doc = OwnedDoc { text, index: self.index, line_offset: self.seg_line, byte_offset: self.seg_byte, format };
+        let doc = OwnedDoc {
+            text,
+            index: self.index,
+            line_offset: self.seg_line,
+            byte_offset: self.seg_byte,
+            format,
+        };
         self.index += 1;
         Some(doc)
     }
@@ -374,11 +420,13 @@ impl<R: BufRead> Iterator for DocumentReader<R> {
                     } else {
                         format!("read failed: {e}")
                     };
-                    return Some(Err(LoadError::new(&self.source, kind, msg).with_position(Some(Position {
-                        line: self.line_no + 1,
-                        column: 1,
-                        offset: self.byte,
-                    }))));
+                    return Some(Err(LoadError::new(&self.source, kind, msg).with_position(
+                        Some(Position {
+                            line: self.line_no + 1,
+                            column: 1,
+                            offset: self.byte,
+                        }),
+                    )));
                 }
             };
             if read == 0 {
@@ -398,7 +446,11 @@ impl<R: BufRead> Iterator for DocumentReader<R> {
                         self.line_no += 1;
                         continue;
                     }
-                    let f = if t.starts_with(['{', '[']) { Format::Json } else { Format::Yaml };
+                    let f = if t.starts_with(['{', '[']) {
+                        Format::Json
+                    } else {
+                        Format::Yaml
+                    };
                     self.format = Some(f);
                     f
                 }
@@ -490,7 +542,9 @@ mod tests {
     use super::*;
 
     fn read_all(text: &str) -> Vec<OwnedDoc> {
-        DocumentReader::new("s", text.as_bytes()).map(|d| d.unwrap()).collect()
+        DocumentReader::new("s", text.as_bytes())
+            .map(|d| d.unwrap())
+            .collect()
     }
 
     #[test]
@@ -517,7 +571,10 @@ mod tests {
         let docs = read_all(text);
         assert_eq!(docs.len(), 2);
         assert_eq!(docs[1].line_offset, 1);
-        assert_eq!(docs[1].slice().parse("s").unwrap(), serde_json::json!({"b": [2]}));
+        assert_eq!(
+            docs[1].slice().parse("s").unwrap(),
+            serde_json::json!({"b": [2]})
+        );
     }
 
     #[test]
@@ -534,7 +591,11 @@ mod tests {
         let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}}\n- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n";
         let out = load_str("l.yaml", text);
         assert!(out.errors.is_empty(), "{:?}", out.errors);
-        let names: Vec<_> = out.documents.iter().map(|d| d.document.name().to_owned()).collect();
+        let names: Vec<_> = out
+            .documents
+            .iter()
+            .map(|d| d.document.name().to_owned())
+            .collect();
         assert_eq!(names, ["a", "b"]);
         assert_eq!(out.documents[1].origin.item, Some(1));
     }
@@ -544,6 +605,9 @@ mod tests {
         let text = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: p\nspec:\n  rules:\n  - name: r\n    validate: oops\n";
         let out = load_str("p.yaml", text);
         let err = &out.errors[0];
-        assert_eq!(err.to_string(), "p.yaml:8:15: spec.rules[0].validate: expected a mapping, found a string");
+        assert_eq!(
+            err.to_string(),
+            "p.yaml:8:15: spec.rules[0].validate: expected a mapping, found a string"
+        );
     }
 }

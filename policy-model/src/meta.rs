@@ -28,10 +28,18 @@ pub struct ObjectMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generate_name: Option<String>,
     /// `metadata.labels`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub labels: BTreeMap<String, String>,
     /// `metadata.annotations`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub annotations: BTreeMap<String, String>,
     /// Everything else (`uid`, `creationTimestamp`, `ownerReferences`, ...), kept verbatim.
     #[serde(flatten)]
@@ -60,10 +68,18 @@ impl ObjectMeta {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct LabelSelector {
     /// `matchLabels` (values may contain Kyverno wildcards).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub match_labels: BTreeMap<String, String>,
     /// `matchExpressions`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub match_expressions: Vec<LabelSelectorRequirement>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -88,7 +104,11 @@ pub struct LabelSelectorRequirement {
     #[serde(default)]
     pub operator: String,
     /// Values for `In` / `NotIn`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub values: Vec<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]

@@ -30,7 +30,11 @@ pub struct KyvernoPolicy {
     /// `ClusterPolicy` or `Policy`.
     pub kind: String,
     /// Object metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// The policy spec.
     #[serde(default, deserialize_with = "null_default")]
@@ -43,7 +47,11 @@ pub struct KyvernoPolicy {
 impl KyvernoPolicy {
     /// Cluster-wide or namespaced.
     pub fn scope(&self) -> PolicyScope {
-        if self.kind == "Policy" { PolicyScope::Namespaced } else { PolicyScope::Cluster }
+        if self.kind == "Policy" {
+            PolicyScope::Namespaced
+        } else {
+            PolicyScope::Cluster
+        }
     }
 
     /// The policy name (`""` when absent).
@@ -54,14 +62,18 @@ impl KyvernoPolicy {
     /// The name Kyverno reports: `<namespace>/<name>` for a namespaced `Policy`, else the name.
     pub fn qualified_name(&self) -> String {
         match (self.scope(), self.metadata.namespace.as_deref()) {
-            (PolicyScope::Namespaced, Some(ns)) if !ns.is_empty() => format!("{ns}/{}", self.name()),
+            (PolicyScope::Namespaced, Some(ns)) if !ns.is_empty() => {
+                format!("{ns}/{}", self.name())
+            }
             _ => self.name().to_owned(),
         }
     }
 
     /// Typed access to the `policies.kyverno.io/*` annotations.
     pub fn annotations(&self) -> PolicyAnnotations<'_> {
-        PolicyAnnotations { map: &self.metadata.annotations }
+        PolicyAnnotations {
+            map: &self.metadata.annotations,
+        }
     }
 
     /// The spec-level failure action, Audit when absent (MR-1.6, MR-7.2.2).
@@ -84,7 +96,9 @@ impl KyvernoPolicy {
 }
 
 /// Audit or Enforce.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum FailureAction {
     /// Report violations, admit the resource.
     #[default]
@@ -97,7 +111,11 @@ impl FailureAction {
     /// Kyverno's reading (MR-7.2.2): `Enforce` and `enforce` enforce; anything else, the
     /// empty string included, audits.
     pub fn from_kyverno(s: &str) -> Self {
-        if s == "Enforce" || s == "enforce" { Self::Enforce } else { Self::Audit }
+        if s == "Enforce" || s == "enforce" {
+            Self::Enforce
+        } else {
+            Self::Audit
+        }
     }
 
     /// A case-insensitive reading for user input (`--set`, values files, CLI flags).
@@ -239,7 +257,11 @@ impl<'a> PolicyAnnotations<'a> {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct PolicySpec {
     /// The rules, in order.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub rules: Vec<Rule>,
     /// `All` (default) or `One`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -275,7 +297,11 @@ pub struct FailureActionOverride {
     #[serde(default)]
     pub action: String,
     /// Namespaces (wildcards allowed).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespaces: Vec<String>,
     /// Namespace label selector.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -293,7 +319,11 @@ pub struct Rule {
     #[serde(default)]
     pub name: String,
     /// Context entries, in order.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub context: Vec<ContextEntry>,
     /// Which resources the rule selects.
     #[serde(rename = "match", default, deserialize_with = "null_default")]
@@ -371,22 +401,42 @@ impl Rule {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct MatchResources {
     /// OR of filters.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub any: Vec<ResourceFilter>,
     /// AND of filters.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub all: Vec<ResourceFilter>,
     /// Legacy single filter: resources.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceDescription>,
     /// Legacy single filter: subjects.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub subjects: Vec<Subject>,
     /// Legacy single filter: roles.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub roles: Vec<String>,
     /// Legacy single filter: cluster roles.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_roles: Vec<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -465,13 +515,25 @@ pub struct ResourceFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resources: Option<ResourceDescription>,
     /// Subjects.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub subjects: Vec<Subject>,
     /// Roles (`namespace:name`).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub roles: Vec<String>,
     /// Cluster roles.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_roles: Vec<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -483,19 +545,35 @@ pub struct ResourceFilter {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct ResourceDescription {
     /// Kind selectors (MR-3.6).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub kinds: Vec<String>,
     /// Deprecated single name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Names (wildcards).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub names: Vec<String>,
     /// Namespaces (wildcards).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespaces: Vec<String>,
     /// Annotations (wildcards in keys and values).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub annotations: BTreeMap<String, String>,
     /// Label selector on the resource.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -504,7 +582,11 @@ pub struct ResourceDescription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace_selector: Option<LabelSelector>,
     /// Admission operations.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub operations: Vec<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -630,7 +712,10 @@ pub struct Condition {
 
 /// `{any: [...], all: [...]}` conditions.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", expecting = "a mapping with `any` and/or `all`")]
+#[serde(
+    rename_all = "camelCase",
+    expecting = "a mapping with `any` and/or `all`"
+)]
 pub struct AnyAllConditions {
     /// At least one must hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -810,7 +895,11 @@ pub struct ForEachValidation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub element_scope: Option<bool>,
     /// Context entries evaluated per element.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub context: Vec<ContextEntry>,
     /// Per-element preconditions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -843,7 +932,11 @@ pub struct PodSecurity {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Exempted controls.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub exclude: Vec<PodSecurityExclude>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -858,13 +951,21 @@ pub struct PodSecurityExclude {
     #[serde(default)]
     pub control_name: String,
     /// Container images (wildcards) the exemption applies to.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub images: Vec<String>,
     /// Restricted field path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restricted_field: Option<String>,
     /// Allowed values for the restricted field.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub values: Vec<String>,
     /// Unknown fields, kept verbatim.
     #[serde(flatten)]
@@ -876,10 +977,18 @@ pub struct PodSecurityExclude {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct CelValidation {
     /// Validation expressions.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub expressions: Vec<crate::cel::CelValidationRule>,
     /// Variables.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub variables: Vec<NamedExpression>,
     /// Parameter kind (VAP style), kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]

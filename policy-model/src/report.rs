@@ -40,18 +40,20 @@ impl ReportApi {
 
     /// Recognizes an apiVersion/kind pair; returns the API and whether it is cluster-wide.
     pub fn recognize(api_version: &str, kind: &str) -> Option<(Self, bool)> {
-        [Self::Wgpolicy, Self::OpenReports].into_iter().find_map(|api| {
-            if api.api_version() != api_version {
-                return None;
-            }
-            if kind == api.kind(false) {
-                Some((api, false))
-            } else if kind == api.kind(true) {
-                Some((api, true))
-            } else {
-                None
-            }
-        })
+        [Self::Wgpolicy, Self::OpenReports]
+            .into_iter()
+            .find_map(|api| {
+                if api.api_version() != api_version {
+                    return None;
+                }
+                if kind == api.kind(false) {
+                    Some((api, false))
+                } else if kind == api.kind(true) {
+                    Some((api, true))
+                } else {
+                    None
+                }
+            })
     }
 }
 
@@ -64,7 +66,11 @@ pub struct PolicyReport {
     /// Kind.
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// The object the report is about, kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,7 +82,11 @@ pub struct PolicyReport {
     #[serde(default)]
     pub summary: ReportSummary,
     /// The results.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub results: Vec<ReportResult>,
     /// Other fields, kept verbatim.
     #[serde(flatten)]
@@ -118,7 +128,9 @@ impl ReportSummary {
 }
 
 /// A `{seconds, nanos}` timestamp.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct Timestamp {
     /// Seconds since the Unix epoch.
@@ -164,13 +176,21 @@ pub struct ReportResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
     /// The resources concerned (ObjectReferences), kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<Value>,
     /// Resource selector, kept verbatim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource_selector: Option<Value>,
     /// Properties.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub properties: BTreeMap<String, String>,
     /// Other fields, kept verbatim.
     #[serde(flatten)]

@@ -121,7 +121,9 @@ impl<'a> ResourceRef<'a> {
 
     /// One label's value, when it is a string.
     pub fn label(&self, key: &str) -> Option<&'a str> {
-        self.labels().and_then(|l| l.get(key)).and_then(Value::as_str)
+        self.labels()
+            .and_then(|l| l.get(key))
+            .and_then(Value::as_str)
     }
 
     /// `metadata.annotations`, when it is a mapping.
@@ -164,10 +166,17 @@ mod tests {
                          "annotations": {"a": "b"}}
         });
         let r = ResourceRef::new(&v);
-        assert_eq!((r.group(), r.version(), r.kind()), ("apps", "v1", "Deployment"));
+        assert_eq!(
+            (r.group(), r.version(), r.kind()),
+            ("apps", "v1", "Deployment")
+        );
         assert_eq!((r.name(), r.namespace()), ("web", "prod"));
         assert_eq!(r.label("app"), Some("web"));
-        assert_eq!(r.label("n"), None, "non-string label values are not strings");
+        assert_eq!(
+            r.label("n"),
+            None,
+            "non-string label values are not strings"
+        );
         assert_eq!(r.annotation("a"), Some("b"));
         assert_eq!(r.id().to_string(), "prod/Deployment/web");
     }

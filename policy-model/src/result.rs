@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::policy::FailureAction;
 
 /// The outcome of one rule on one resource (CLI-4c).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleStatus {
     /// The resource satisfies the rule.

@@ -4,7 +4,9 @@
 //! `isMutatingPolicy` (CLI-1.3). Combined with `deny_unknown_fields`, anything else that is
 //! not a known field is an error, as in Kyverno.
 
-use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, SeqAccess, Visitor,
+};
 use serde::forward_to_deserialize_any;
 use serde_json::{Map, Value};
 
@@ -26,8 +28,14 @@ impl<'de> Deserializer<'de> for CaseInsensitive {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         match self.0 {
-            Value::Array(items) => visitor.visit_seq(Seq { iter: items.into_iter() }),
-            Value::Object(map) => visitor.visit_map(Obj { iter: map.into_iter(), value: None, fields: None }),
+            Value::Array(items) => visitor.visit_seq(Seq {
+                iter: items.into_iter(),
+            }),
+            Value::Object(map) => visitor.visit_map(Obj {
+                iter: map.into_iter(),
+                value: None,
+                fields: None,
+            }),
             other => other.deserialize_any(visitor),
         }
     }
@@ -54,9 +62,11 @@ impl<'de> Deserializer<'de> for CaseInsensitive {
         visitor: V,
     ) -> Result<V::Value, Self::Error> {
         match self.0 {
-            Value::Object(map) => {
-                visitor.visit_map(Obj { iter: map.into_iter(), value: None, fields: Some(fields) })
-            }
+            Value::Object(map) => visitor.visit_map(Obj {
+                iter: map.into_iter(),
+                value: None,
+                fields: Some(fields),
+            }),
             other => other.deserialize_any(visitor),
         }
     }
@@ -89,7 +99,10 @@ struct Seq {
 
 impl<'de> SeqAccess<'de> for Seq {
     type Error = serde_json::Error;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Self::Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
         match self.iter.next() {
             Some(v) => seed.deserialize(CaseInsensitive(v)).map(Some),
             None => Ok(None),
@@ -108,7 +121,10 @@ struct Obj {
 
 impl<'de> MapAccess<'de> for Obj {
     type Error = serde_json::Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Self::Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
         match self.iter.next() {
             Some((k, v)) => {
                 self.value = Some(v);
@@ -116,12 +132,16 @@ impl<'de> MapAccess<'de> for Obj {
                     Some(fields) => canonical(k, fields),
                     None => k,
                 };
-                seed.deserialize(de::value::StringDeserializer::<serde_json::Error>::new(k)).map(Some)
+                seed.deserialize(de::value::StringDeserializer::<serde_json::Error>::new(k))
+                    .map(Some)
             }
             None => Ok(None),
         }
     }
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Self::Error> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
         let v = self.value.take().unwrap_or(Value::Null);
         seed.deserialize(CaseInsensitive(v))
     }
@@ -143,7 +163,13 @@ mod tests {
     fn go_style_case_folding() {
         let v = serde_json::json!({"isMUtatingPolicy": true, "POLICY": "p"});
         let row = Row::deserialize(CaseInsensitive(v)).unwrap();
-        assert_eq!(row, Row { is_mutating_policy: Some(true), policy: "p".into() });
+        assert_eq!(
+            row,
+            Row {
+                is_mutating_policy: Some(true),
+                policy: "p".into()
+            }
+        );
     }
 
     #[test]

@@ -26,13 +26,25 @@ pub struct Test {
     #[serde(default)]
     pub kind: String,
     /// Metadata (the name is informational).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Policy files or directories, relative to the test file.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub policies: Vec<String>,
     /// Resource files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<String>,
     /// Values file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,40 +56,84 @@ pub struct Test {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub userinfo: Option<String>,
     /// PolicyException files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub exceptions: Vec<String>,
     /// Mutate-existing target files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub target_resources: Vec<String>,
     /// ClusterResource files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_resources: Vec<String>,
     /// Offline API call responses, kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub api_call_responses: Vec<Value>,
     /// Offline global context entries, kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub global_context_entries: Vec<Value>,
     /// VAP/MAP params.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub param_resources: Vec<String>,
     /// CEL context file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// JSON payload files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub json_payloads: Vec<String>,
     /// HTTP payload files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub http_payloads: Vec<String>,
     /// Envoy payload files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub envoy_payloads: Vec<String>,
     /// Expected results.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub results: Vec<TestResult>,
     /// Kyverno-JSON style checks, kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub checks: Vec<Value>,
 }
 
@@ -92,10 +148,18 @@ pub struct TestResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
     /// Resource names or `namespace/name`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<String>,
     /// Fully specified resources.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resource_specs: Vec<ResourceSpec>,
     /// Informational kind.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,7 +177,11 @@ pub struct TestResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub generated_resource: Option<String>,
     /// Any-of expected generated resource files.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub generated_resources: Vec<String>,
     /// Clone source for generate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,22 +244,46 @@ pub struct Values {
     #[serde(default)]
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Applied to every policy × resource.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Map::is_empty"
+    )]
     pub global_values: Map<String, Value>,
     /// Per-policy values.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub policies: Vec<PolicyValues>,
     /// Namespace labels for namespaceSelector matching.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespace_selector: Vec<NamespaceSelectorValues>,
     /// Full Namespace objects.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespaces: Vec<Value>,
     /// Subresource mappings, kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub subresources: Vec<Value>,
 }
 
@@ -213,19 +305,39 @@ impl Values {
 #[serde(rename_all = "camelCase", deny_unknown_fields, expecting = "a mapping")]
 pub struct ValuesSpec {
     /// Applied to every policy × resource.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Map::is_empty"
+    )]
     pub global_values: Map<String, Value>,
     /// Per-policy values.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub policies: Vec<PolicyValues>,
     /// Namespace labels for namespaceSelector matching.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespace_selector: Vec<NamespaceSelectorValues>,
     /// Full Namespace objects.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub namespaces: Vec<Value>,
     /// Subresource mappings, kept verbatim.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub subresources: Vec<Value>,
 }
 
@@ -237,10 +349,18 @@ pub struct PolicyValues {
     #[serde(default)]
     pub name: String,
     /// Per-resource values.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<ResourceValues>,
     /// Per-rule values.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub rules: Vec<RuleValues>,
 }
 
@@ -252,7 +372,11 @@ pub struct ResourceValues {
     #[serde(default)]
     pub name: String,
     /// Values (dotted keys or nested objects).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Map::is_empty"
+    )]
     pub values: Map<String, Value>,
 }
 
@@ -264,10 +388,18 @@ pub struct RuleValues {
     #[serde(default)]
     pub name: String,
     /// Values.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Map::is_empty"
+    )]
     pub values: Map<String, Value>,
     /// Per-foreach values (only the first item is ever used, CV-13.5).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Map::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Map::is_empty"
+    )]
     pub foreach_values: Map<String, Value>,
 }
 
@@ -279,7 +411,11 @@ pub struct NamespaceSelectorValues {
     #[serde(default)]
     pub name: String,
     /// Its labels.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub labels: BTreeMap<String, String>,
 }
 
@@ -294,13 +430,25 @@ pub struct UserInfoFile {
     #[serde(default)]
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// Roles (`namespace:name`).
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub roles: Vec<String>,
     /// Cluster roles.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cluster_roles: Vec<String>,
     /// The authenticated user.
     #[serde(default)]
@@ -318,10 +466,18 @@ pub struct UserInfo {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub uid: String,
     /// Groups.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub groups: Vec<String>,
     /// Extra attributes.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub extra: BTreeMap<String, Vec<String>>,
 }
 
@@ -336,7 +492,11 @@ pub struct ContextFile {
     #[serde(default)]
     pub kind: String,
     /// Metadata.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "ObjectMeta::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "ObjectMeta::is_empty"
+    )]
     pub metadata: ObjectMeta,
     /// The data.
     #[serde(default, deserialize_with = "null_default")]
@@ -348,10 +508,18 @@ pub struct ContextFile {
 #[serde(rename_all = "camelCase", expecting = "a mapping")]
 pub struct ContextSpec {
     /// Cluster resources visible to `resource.Get` / `resource.List`.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<Value>,
     /// Image data for the `image` library.
-    #[serde(default, deserialize_with = "null_default", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub images: Vec<Value>,
     /// Other data, kept verbatim.
     #[serde(flatten)]

@@ -49,7 +49,8 @@ use crate::exception::{KyvernoException, PolicyException};
 use crate::meta::LabelSelector;
 use crate::path::FieldPath;
 use crate::policy::{
-    Conditions, ForEachValidation, KyvernoPolicy, MatchResources, ResourceDescription, Rule, annotation,
+    Conditions, ForEachValidation, KyvernoPolicy, MatchResources, ResourceDescription, Rule,
+    annotation,
 };
 
 /// How bad a problem is.
@@ -87,10 +88,22 @@ struct Problems(Vec<Problem>);
 
 impl Problems {
     fn error(&mut self, code: &'static str, path: FieldPath, message: impl Into<String>) {
-        self.0.push(Problem { severity: ProblemSeverity::Error, code, path, message: message.into(), at_key: false });
+        self.0.push(Problem {
+            severity: ProblemSeverity::Error,
+            code,
+            path,
+            message: message.into(),
+            at_key: false,
+        });
     }
     fn warning(&mut self, code: &'static str, path: FieldPath, message: impl Into<String>) {
-        self.0.push(Problem { severity: ProblemSeverity::Warning, code, path, message: message.into(), at_key: false });
+        self.0.push(Problem {
+            severity: ProblemSeverity::Warning,
+            code,
+            path,
+            message: message.into(),
+            at_key: false,
+        });
     }
 }
 
@@ -123,8 +136,18 @@ pub fn validate_policy(policy: &KyvernoPolicy) -> Vec<Problem> {
     if policy.metadata.name.as_deref().is_none_or(str::is_empty) {
         p.error("name-missing", meta.key("name"), "the policy has no name");
     }
-    if policy.kind == "ClusterPolicy" && policy.metadata.namespace.as_deref().is_some_and(|n| !n.is_empty()) {
-        p.error("cluster-policy-namespace", meta.key("namespace"), "a ClusterPolicy cannot have a namespace");
+    if policy.kind == "ClusterPolicy"
+        && policy
+            .metadata
+            .namespace
+            .as_deref()
+            .is_some_and(|n| !n.is_empty())
+    {
+        p.error(
+            "cluster-policy-namespace",
+            meta.key("namespace"),
+            "a ClusterPolicy cannot have a namespace",
+        );
     }
     if policy.annotations().autogen_controllers() == Some("all") {
         p.error(
@@ -149,23 +172,40 @@ pub fn validate_policy(policy: &KyvernoPolicy) -> Vec<Problem> {
             if !matches!(o.action.as_str(), "Audit" | "Enforce" | "audit" | "enforce") {
                 p.error(
                     "failure-action",
-                    sp.key("validationFailureActionOverrides").index(i).key("action"),
-                    format!("`{}` is not a failure action; use `Audit` or `Enforce`", o.action),
+                    sp.key("validationFailureActionOverrides")
+                        .index(i)
+                        .key("action"),
+                    format!(
+                        "`{}` is not a failure action; use `Audit` or `Enforce`",
+                        o.action
+                    ),
                 );
             }
         }
     }
     if spec.admission == Some(false) && spec.background == Some(false) {
-        p.error("admission-background", sp.key("admission"), "`admission` and `background` cannot both be false");
+        p.error(
+            "admission-background",
+            sp.key("admission"),
+            "`admission` and `background` cannot both be false",
+        );
     }
     if let Some(a) = &spec.apply_rules {
         if a != "All" && a != "One" {
-            p.error("apply-rules", sp.key("applyRules"), format!("`{a}` is not `All` or `One`"));
+            p.error(
+                "apply-rules",
+                sp.key("applyRules"),
+                format!("`{a}` is not `All` or `One`"),
+            );
         }
     }
     if let Some(f) = &spec.failure_policy {
         if f != "Fail" && f != "Ignore" {
-            p.error("failure-policy", sp.key("failurePolicy"), format!("`{f}` is not `Fail` or `Ignore`"));
+            p.error(
+                "failure-policy",
+                sp.key("failurePolicy"),
+                format!("`{f}` is not `Fail` or `Ignore`"),
+            );
         }
     }
     if spec.rules.is_empty() {
@@ -177,7 +217,11 @@ pub fn validate_policy(policy: &KyvernoPolicy) -> Vec<Problem> {
         let rp = sp.key("rules").index(i);
         check_rule(&mut p, rule, &rp, background);
         if !rule.name.is_empty() && !names.insert(rule.name.as_str()) {
-            p.error("rule-name", rp.key("name"), format!("duplicate rule name `{}`", rule.name));
+            p.error(
+                "rule-name",
+                rp.key("name"),
+                format!("duplicate rule name `{}`", rule.name),
+            );
         }
     }
     p.0
@@ -190,7 +234,10 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
         p.error(
             "rule-name",
             rp.key("name"),
-            format!("rule name is {} characters long; the limit is 63", rule.name.chars().count()),
+            format!(
+                "rule name is {} characters long; the limit is 63",
+                rule.name.chars().count()
+            ),
         );
     }
     let types = rule.rule_types();
@@ -198,7 +245,8 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
         let msg = if types.is_empty() {
             "a rule needs one of `validate`, `mutate`, `generate` or `verifyImages`".to_owned()
         } else {
-            "a rule can have only one of `validate`, `mutate`, `generate` or `verifyImages`".to_owned()
+            "a rule can have only one of `validate`, `mutate`, `generate` or `verifyImages`"
+                .to_owned()
         };
         p.error("rule-type", rp.clone(), msg);
     }
@@ -236,7 +284,10 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
                     p.error(
                         "failure-action",
                         vp.key("failureActionOverrides").index(i).key("action"),
-                        format!("`{}` is not a failure action; use exactly `Audit` or `Enforce`", o.action),
+                        format!(
+                            "`{}` is not a failure action; use exactly `Audit` or `Enforce`",
+                            o.action
+                        ),
                     );
                 }
             }
@@ -251,7 +302,11 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
                         check_pattern(p, pat, &vp.key("anyPattern").index(i), false);
                     }
                 }
-                _ => p.error("any-pattern-list", vp.key("anyPattern"), "`anyPattern` must be a list of patterns"),
+                _ => p.error(
+                    "any-pattern-list",
+                    vp.key("anyPattern"),
+                    "`anyPattern` must be a list of patterns",
+                ),
             }
         }
         if let Some(c) = v.deny.as_ref().and_then(|d| d.conditions.as_ref()) {
@@ -268,14 +323,23 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
                 p.error(
                     "pod-security",
                     pp.key("level"),
-                    format!("`{}` is not a Pod Security level (privileged, baseline, restricted)", ps.level),
+                    format!(
+                        "`{}` is not a Pod Security level (privileged, baseline, restricted)",
+                        ps.level
+                    ),
                 );
             }
             if let Some(ver) = &ps.version {
                 let ok = ver == "latest"
-                    || ver.strip_prefix("v1.").is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
+                    || ver
+                        .strip_prefix("v1.")
+                        .is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()));
                 if !ok {
-                    p.error("pod-security", pp.key("version"), format!("`{ver}` is not `latest` or `v1.N`"));
+                    p.error(
+                        "pod-security",
+                        pp.key("version"),
+                        format!("`{ver}` is not `latest` or `v1.N`"),
+                    );
                 }
             }
         }
@@ -289,14 +353,27 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
     let rule_value = serde_json::to_value(rule).unwrap_or(Value::Null);
     walk_strings(&rule_value, rp, &mut |s, path| {
         check_variable_syntax(p, s, path);
-        let in_foreach = path.segments().iter().any(|seg| matches!(seg, crate::path::PathSegment::Key(k) if k == "foreach"));
+        let in_foreach = path
+            .segments()
+            .iter()
+            .any(|seg| matches!(seg, crate::path::PathSegment::Key(k) if k == "foreach"));
         if !in_foreach && uses_variable(s, &["element", "elementIndex"]) {
-            p.error("element-outside-foreach", path.clone(), "`element` is only defined inside `foreach`");
+            p.error(
+                "element-outside-foreach",
+                path.clone(),
+                "`element` is only defined inside `foreach`",
+            );
         }
         if background
             && uses_variable(
                 s,
-                &["request.userInfo", "request.roles", "request.clusterRoles", "serviceAccountName", "serviceAccountNamespace"],
+                &[
+                    "request.userInfo",
+                    "request.roles",
+                    "request.clusterRoles",
+                    "serviceAccountName",
+                    "serviceAccountNamespace",
+                ],
             )
         {
             p.error(
@@ -308,17 +385,35 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
     });
 }
 
-fn check_match(p: &mut Problems, m: &MatchResources, mp: &FieldPath, is_match: bool, background: bool) {
+fn check_match(
+    p: &mut Problems,
+    m: &MatchResources,
+    mp: &FieldPath,
+    is_match: bool,
+    background: bool,
+) {
     if !m.any.is_empty() && !m.all.is_empty() {
-        p.error("match-any-all", mp.clone(), "`any` and `all` cannot both be set");
+        p.error(
+            "match-any-all",
+            mp.clone(),
+            "`any` and `all` cannot both be set",
+        );
     }
     if is_match && m.is_empty() {
-        p.error("match-empty", mp.clone(), "`match` selects nothing; add `any` or `all` with resource kinds");
+        p.error(
+            "match-empty",
+            mp.clone(),
+            "`match` selects nothing; add `any` or `all` with resource kinds",
+        );
         return;
     }
     let filters = m.filters();
     for (place, i, f) in filters {
-        let fp = if place == "legacy" { mp.clone() } else { mp.key(place).index(i) };
+        let fp = if place == "legacy" {
+            mp.clone()
+        } else {
+            mp.key(place).index(i)
+        };
         let has_user = !f.subjects.is_empty() || !f.roles.is_empty() || !f.cluster_roles.is_empty();
         if background && has_user {
             p.error(
@@ -328,10 +423,14 @@ fn check_match(p: &mut Problems, m: &MatchResources, mp: &FieldPath, is_match: b
             );
         }
         match f.resources {
-            Some(rd) => check_resource_description(p, rd, &fp.key("resources"), is_match, background),
-            None if is_match && !has_user => {
-                p.error("match-empty", fp.clone(), "this filter selects nothing; add `resources.kinds`")
+            Some(rd) => {
+                check_resource_description(p, rd, &fp.key("resources"), is_match, background)
             }
+            None if is_match && !has_user => p.error(
+                "match-empty",
+                fp.clone(),
+                "this filter selects nothing; add `resources.kinds`",
+            ),
             None => {}
         }
     }
@@ -345,11 +444,19 @@ fn check_resource_description(
     background: bool,
 ) {
     if is_match && rd.kinds.is_empty() {
-        p.error("match-kinds", path.key("kinds"), "a match filter must list `kinds`");
+        p.error(
+            "match-kinds",
+            path.key("kinds"),
+            "a match filter must list `kinds`",
+        );
     }
     if rd.kinds.iter().any(|k| k == "*") {
         if rd.kinds.len() > 1 {
-            p.error("kinds-wildcard", path.key("kinds"), "`*` must be the only kind");
+            p.error(
+                "kinds-wildcard",
+                path.key("kinds"),
+                "`*` must be the only kind",
+            );
         } else if background && is_match {
             p.error(
                 "kinds-wildcard",
@@ -358,7 +465,10 @@ fn check_resource_description(
             );
         }
     }
-    for (key, sel) in [("selector", &rd.selector), ("namespaceSelector", &rd.namespace_selector)] {
+    for (key, sel) in [
+        ("selector", &rd.selector),
+        ("namespaceSelector", &rd.namespace_selector),
+    ] {
         if let Some(s) = sel {
             check_selector(p, s, &path.key(key));
         }
@@ -367,14 +477,24 @@ fn check_resource_description(
 
 fn check_selector(p: &mut Problems, s: &LabelSelector, path: &FieldPath) {
     if s.is_empty() {
-        p.error("empty-selector", path.clone(), "the selector has no requirements");
+        p.error(
+            "empty-selector",
+            path.clone(),
+            "the selector has no requirements",
+        );
     }
     for (i, e) in s.match_expressions.iter().enumerate() {
-        if !matches!(e.operator.as_str(), "In" | "NotIn" | "Exists" | "DoesNotExist") {
+        if !matches!(
+            e.operator.as_str(),
+            "In" | "NotIn" | "Exists" | "DoesNotExist"
+        ) {
             p.error(
                 "empty-selector",
                 path.key("matchExpressions").index(i).key("operator"),
-                format!("`{}` is not a selector operator (In, NotIn, Exists, DoesNotExist)", e.operator),
+                format!(
+                    "`{}` is not a selector operator (In, NotIn, Exists, DoesNotExist)",
+                    e.operator
+                ),
             );
         }
     }
@@ -395,7 +515,11 @@ fn check_conditions(p: &mut Problems, c: &Conditions, path: &FieldPath) {
                     format!("`{op}` is accepted but always evaluates false (CV-5.2); write `{k}`"),
                 ),
                 Some(_) => {}
-                None => p.error("condition-operator", op_path, format!("`{op}` is not a condition operator")),
+                None => p.error(
+                    "condition-operator",
+                    op_path,
+                    format!("`{op}` is not a condition operator"),
+                ),
             }
         }
     };
@@ -431,7 +555,9 @@ fn check_foreach(p: &mut Problems, f: &ForEachValidation, path: &FieldPath) {
 
 /// Anchor keys: `(k)`, `^(k)`, `=(k)`, `X(k)`, `<(k)`, `+(k)` must be closed and name a key.
 fn check_anchor_key(key: &str) -> Option<String> {
-    let inner = ["^(", "=(", "X(", "<(", "+(", "("].iter().find_map(|pre| key.strip_prefix(pre));
+    let inner = ["^(", "=(", "X(", "<(", "+(", "("]
+        .iter()
+        .find_map(|pre| key.strip_prefix(pre));
     match inner {
         Some(rest) => match rest.strip_suffix(')') {
             Some("") => Some(format!("anchor `{key}` names no key")),
@@ -486,18 +612,34 @@ fn strip_anchor(key: &str) -> &str {
 
 fn check_json_patch(p: &mut Problems, patch: &str, path: &FieldPath) {
     let Ok(ops) = serde_saphyr::from_str::<Value>(patch) else {
-        p.error("json-patch-path", path.clone(), "`patchesJson6902` is not a YAML or JSON list of operations");
+        p.error(
+            "json-patch-path",
+            path.clone(),
+            "`patchesJson6902` is not a YAML or JSON list of operations",
+        );
         return;
     };
     let Some(list) = ops.as_array() else {
-        p.error("json-patch-path", path.clone(), "`patchesJson6902` must be a list of operations");
+        p.error(
+            "json-patch-path",
+            path.clone(),
+            "`patchesJson6902` must be a list of operations",
+        );
         return;
     };
     for (i, op) in list.iter().enumerate() {
         match op.get("path").and_then(Value::as_str) {
             Some(s) if s.starts_with('/') => {}
-            Some(s) => p.error("json-patch-path", path.clone(), format!("operation {i}: path `{s}` must start with `/`")),
-            None => p.error("json-patch-path", path.clone(), format!("operation {i} has no `path`")),
+            Some(s) => p.error(
+                "json-patch-path",
+                path.clone(),
+                format!("operation {i}: path `{s}` must start with `/`"),
+            ),
+            None => p.error(
+                "json-patch-path",
+                path.clone(),
+                format!("operation {i} has no `path`"),
+            ),
         }
     }
 }
@@ -573,7 +715,9 @@ fn check_variable_syntax(p: &mut Problems, s: &str, path: &FieldPath) {
 }
 
 fn uses_variable(s: &str, names: &[&str]) -> bool {
-    let Ok(exprs) = variable_expressions(s) else { return false };
+    let Ok(exprs) = variable_expressions(s) else {
+        return false;
+    };
     exprs.iter().any(|e| {
         names.iter().any(|n| {
             let mut from = 0;
@@ -599,41 +743,73 @@ pub fn validate_cel_policy(policy: &CelPolicy) -> Vec<Problem> {
     let mut p = Problems::default();
     let sp = FieldPath::root().key("spec");
     if policy.metadata.name.as_deref().is_none_or(str::is_empty) {
-        p.error("name-missing", FieldPath::root().key("metadata").key("name"), "the policy has no name");
+        p.error(
+            "name-missing",
+            FieldPath::root().key("metadata").key("name"),
+            "the policy has no name",
+        );
     }
     let Some(kind) = policy.policy_kind() else {
-        p.error("kind", FieldPath::root().key("kind"), format!("`{}` is not a policies.kyverno.io kind", policy.kind));
+        p.error(
+            "kind",
+            FieldPath::root().key("kind"),
+            format!("`{}` is not a policies.kyverno.io kind", policy.kind),
+        );
         return p.0;
     };
     let spec_value = serde_json::to_value(&policy.spec).unwrap_or(Value::Null);
     for field in kind.required_spec_fields() {
         if spec_value.get(field).is_none() {
-            p.error("required-field", sp.key(*field), format!("a {} needs `spec.{field}`", kind.as_str()));
+            p.error(
+                "required-field",
+                sp.key(*field),
+                format!("a {} needs `spec.{field}`", kind.as_str()),
+            );
         }
     }
     let mut names = BTreeSet::new();
     for (i, v) in policy.spec.variables.iter().enumerate() {
         let vp = sp.key("variables").index(i);
         if v.name.is_empty() || !names.insert(v.name.as_str()) {
-            p.error("variable-name", vp.key("name"), format!("variable name `{}` is empty or repeated", v.name));
+            p.error(
+                "variable-name",
+                vp.key("name"),
+                format!("variable name `{}` is empty or repeated", v.name),
+            );
         }
         if v.expression.trim().is_empty() {
-            p.error("empty-expression", vp.key("expression"), "the expression is empty");
+            p.error(
+                "empty-expression",
+                vp.key("expression"),
+                "the expression is empty",
+            );
         }
     }
     let mut names = BTreeSet::new();
     for (i, c) in policy.spec.match_conditions.iter().enumerate() {
         let cp = sp.key("matchConditions").index(i);
         if c.name.is_empty() || !names.insert(c.name.as_str()) {
-            p.error("condition-name", cp.key("name"), format!("match condition name `{}` is empty or repeated", c.name));
+            p.error(
+                "condition-name",
+                cp.key("name"),
+                format!("match condition name `{}` is empty or repeated", c.name),
+            );
         }
         if c.expression.trim().is_empty() {
-            p.error("empty-expression", cp.key("expression"), "the expression is empty");
+            p.error(
+                "empty-expression",
+                cp.key("expression"),
+                "the expression is empty",
+            );
         }
     }
     for (i, v) in policy.spec.validations.iter().flatten().enumerate() {
         if v.expression.trim().is_empty() {
-            p.error("empty-expression", sp.key("validations").index(i).key("expression"), "the expression is empty");
+            p.error(
+                "empty-expression",
+                sp.key("validations").index(i).key("expression"),
+                "the expression is empty",
+            );
         }
     }
     p.0
@@ -647,11 +823,19 @@ pub fn validate_exception(exception: &PolicyException) -> Vec<Problem> {
         PolicyException::Cel(e) => {
             let sp = FieldPath::root().key("spec");
             if e.spec.policy_refs.is_empty() {
-                p.error("exception-policies", sp.key("policyRefs"), "the exception names no policy");
+                p.error(
+                    "exception-policies",
+                    sp.key("policyRefs"),
+                    "the exception names no policy",
+                );
             }
             for (i, r) in e.spec.policy_refs.iter().enumerate() {
                 if r.name.is_empty() {
-                    p.error("exception-policies", sp.key("policyRefs").index(i).key("name"), "the policy reference has no name");
+                    p.error(
+                        "exception-policies",
+                        sp.key("policyRefs").index(i).key("name"),
+                        "the policy reference has no name",
+                    );
                 }
             }
         }
@@ -662,18 +846,34 @@ pub fn validate_exception(exception: &PolicyException) -> Vec<Problem> {
 fn check_kyverno_exception(p: &mut Problems, e: &KyvernoException) {
     let sp = FieldPath::root().key("spec");
     if e.spec.exceptions.is_empty() {
-        p.error("exception-policies", sp.key("exceptions"), "the exception names no policy");
+        p.error(
+            "exception-policies",
+            sp.key("exceptions"),
+            "the exception names no policy",
+        );
     }
     for (i, x) in e.spec.exceptions.iter().enumerate() {
         if x.policy_name.is_empty() {
-            p.error("exception-policies", sp.key("exceptions").index(i).key("policyName"), "`policyName` is empty");
+            p.error(
+                "exception-policies",
+                sp.key("exceptions").index(i).key("policyName"),
+                "`policyName` is empty",
+            );
         }
         if x.rule_names.is_empty() {
-            p.error("exception-policies", sp.key("exceptions").index(i).key("ruleNames"), "`ruleNames` is empty");
+            p.error(
+                "exception-policies",
+                sp.key("exceptions").index(i).key("ruleNames"),
+                "`ruleNames` is empty",
+            );
         }
     }
     if e.spec.match_.any.is_empty() && e.spec.match_.all.is_empty() {
-        p.error("match-empty", sp.key("match"), "an exception's `match` needs `any` or `all`");
+        p.error(
+            "match-empty",
+            sp.key("match"),
+            "an exception's `match` needs `any` or `all`",
+        );
     }
 }
 
@@ -691,7 +891,10 @@ mod tests {
     }
 
     fn codes(yaml: &str) -> Vec<(&'static str, String)> {
-        validate_policy(&policy(yaml)).into_iter().map(|p| (p.code, p.path.to_string())).collect()
+        validate_policy(&policy(yaml))
+            .into_iter()
+            .map(|p| (p.code, p.path.to_string()))
+            .collect()
     }
 
     const HEAD: &str = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\n";
@@ -717,11 +920,17 @@ mod tests {
             ("validate-kind", "spec.rules[0].validate"),
             ("rule-type", "spec.rules[1]"),
             ("match-empty", "spec.rules[1].match"),
-            ("condition-operator", "spec.rules[1].validate.deny.conditions.any[0].operator"),
+            (
+                "condition-operator",
+                "spec.rules[1].validate.deny.conditions.any[0].operator",
+            ),
             ("json-patch-path", "spec.rules[1].mutate.patchesJson6902"),
         ];
         for (code, path) in want {
-            assert!(got.iter().any(|(c, p)| *c == code && p == path), "missing {code} at {path}: {got:?}");
+            assert!(
+                got.iter().any(|(c, p)| *c == code && p == path),
+                "missing {code} at {path}: {got:?}"
+            );
         }
     }
 
@@ -731,8 +940,16 @@ mod tests {
             "{HEAD}spec:\n  rules:\n  - name: r\n    match: {{any: [{{resources: {{kinds: [Pod]}}, subjects: [{{kind: User, name: a}}]}}]}}\n    validate:\n      message: \"{{{{ request.userInfo.username }}}} {{{{ element.name }}}}\"\n      deny: {{}}\n"
         );
         let got = codes(&y);
-        assert!(got.iter().any(|(c, _)| *c == "background-userinfo"), "{got:?}");
-        assert!(got.iter().any(|(c, p)| *c == "element-outside-foreach" && p == "spec.rules[0].validate.message"), "{got:?}");
+        assert!(
+            got.iter().any(|(c, _)| *c == "background-userinfo"),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(c, p)| *c == "element-outside-foreach"
+                    && p == "spec.rules[0].validate.message"),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -741,14 +958,24 @@ mod tests {
             "{HEAD}spec:\n  rules:\n  - name: r\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    validate:\n      pattern:\n        metadata:\n          labels:\n            team: 5\n        spec:\n          =(hostPID: false\n"
         );
         let got = codes(&y);
-        assert!(got.iter().any(|(c, p)| *c == "pattern-metadata" && p == "spec.rules[0].validate.pattern.metadata.labels.team"), "{got:?}");
+        assert!(
+            got.iter().any(|(c, p)| *c == "pattern-metadata"
+                && p == "spec.rules[0].validate.pattern.metadata.labels.team"),
+            "{got:?}"
+        );
         assert!(got.iter().any(|(c, _)| *c == "pattern-anchor"), "{got:?}");
     }
 
     #[test]
     fn variable_syntax() {
-        assert_eq!(variable_expressions("a {{ b }} c {{c}}").unwrap(), vec!["b", "c"]);
-        assert_eq!(variable_expressions("{{ a || '{{x}}' }}").unwrap(), vec!["a || '{{x}}'"]);
+        assert_eq!(
+            variable_expressions("a {{ b }} c {{c}}").unwrap(),
+            vec!["b", "c"]
+        );
+        assert_eq!(
+            variable_expressions("{{ a || '{{x}}' }}").unwrap(),
+            vec!["a || '{{x}}'"]
+        );
         assert!(variable_expressions("{{ a ").is_err());
         assert!(variable_expressions("{{ }}").is_err());
         assert!(variable_expressions("\\{{ literal").is_ok());
@@ -763,7 +990,10 @@ mod tests {
             "{HEAD}spec:\n  rules:\n  - name: r\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    preconditions: {{all: [{{key: 1, operator: greaterthan, value: 0}}, {{key: 1, operator: equals, value: 1}}]}}\n    validate: {{deny: {{}}}}\n"
         );
         let probs = validate_policy(&policy(&y));
-        let op: Vec<_> = probs.iter().filter(|p| p.code == "condition-operator").collect();
+        let op: Vec<_> = probs
+            .iter()
+            .filter(|p| p.code == "condition-operator")
+            .collect();
         assert_eq!(op.len(), 1, "{probs:?}");
         assert_eq!(op[0].severity, ProblemSeverity::Warning);
     }

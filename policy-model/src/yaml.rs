@@ -73,16 +73,21 @@ pub fn split_documents(text: &str) -> Vec<DocSlice<'_>> {
     let mut seg_line = 0usize;
     let mut seg_has_content = false;
     let mut byte = 0usize;
-    let mut line_no = 0usize;
     let mut close = |start: usize, end: usize, line: usize, has_content: bool| {
         if has_content {
             if let Some(seg) = text.get(start..end) {
                 let index = docs.len();
-                docs.push(DocSlice { text: seg, index, line_offset: line, byte_offset: start, format: Format::Yaml });
+                docs.push(DocSlice {
+                    text: seg,
+                    index,
+                    line_offset: line,
+                    byte_offset: start,
+                    format: Format::Yaml,
+                });
             }
         }
     };
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in text.split_inclusive('\n').enumerate() {
         if is_marker(line, "---") {
             close(seg_start, byte, seg_line, seg_has_content);
             seg_start = byte;
@@ -98,7 +103,6 @@ pub fn split_documents(text: &str) -> Vec<DocSlice<'_>> {
             seg_has_content = true;
         }
         byte += line.len();
-        line_no += 1;
     }
     close(seg_start, text.len(), seg_line, seg_has_content);
     docs
@@ -126,7 +130,13 @@ pub fn split_json_documents(text: &str) -> Vec<DocSlice<'_>> {
                 let end = i + c.len_utf8();
                 if let Some(seg) = text.get(s..end) {
                     let index = docs.len();
-                    docs.push(DocSlice { text: seg, index, line_offset: start_line, byte_offset: s, format: Format::Json });
+                    docs.push(DocSlice {
+                        text: seg,
+                        index,
+                        line_offset: start_line,
+                        byte_offset: s,
+                        format: Format::Json,
+                    });
                 }
             }
         }
@@ -134,7 +144,13 @@ pub fn split_json_documents(text: &str) -> Vec<DocSlice<'_>> {
     if let Some(s) = start {
         if let Some(seg) = text.get(s..) {
             let index = docs.len();
-            docs.push(DocSlice { text: seg, index, line_offset: start_line, byte_offset: s, format: Format::Json });
+            docs.push(DocSlice {
+                text: seg,
+                index,
+                line_offset: start_line,
+                byte_offset: s,
+                format: Format::Json,
+            });
         }
     }
     docs
@@ -176,7 +192,11 @@ impl JsonSplitter {
 
 /// Splits a stream into documents, choosing JSON or YAML by its first character.
 pub fn split_stream(text: &str) -> Vec<DocSlice<'_>> {
-    if looks_like_json(text) { split_json_documents(text) } else { split_documents(text) }
+    if looks_like_json(text) {
+        split_json_documents(text)
+    } else {
+        split_documents(text)
+    }
 }
 
 /// True when the text looks like JSON rather than YAML (first non-blank char `{` or `[`).
@@ -207,7 +227,11 @@ fn offset_of(text: &str, line: usize, column: usize) -> usize {
     let mut offset = 0usize;
     for (i, l) in text.split_inclusive('\n').enumerate() {
         if i + 1 == line {
-            let col_bytes: usize = l.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
+            let col_bytes: usize = l
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum();
             return offset + col_bytes;
         }
         offset += l.len();
@@ -230,8 +254,10 @@ impl DocSlice<'_> {
     /// limits of the crate docs applied. `source_name` names the source in errors.
     pub fn parse(&self, source_name: &str) -> Result<Value, LoadError> {
         match self.format {
-            Format::Yaml => serde_saphyr::from_str_with_options::<Value>(self.text, saphyr_options())
-                .map_err(|e| self.saphyr_error(source_name, &e)),
+            Format::Yaml => {
+                serde_saphyr::from_str_with_options::<Value>(self.text, saphyr_options())
+                    .map_err(|e| self.saphyr_error(source_name, &e))
+            }
             Format::Json => self.parse_json(source_name),
         }
     }
@@ -250,7 +276,8 @@ impl DocSlice<'_> {
                 Some(i) => full.get(..i).unwrap_or(&full).to_owned(),
                 None => full.clone(),
             };
-            let position = (e.line() > 0).then(|| self.stream_position(e.line(), e.column().max(1)));
+            let position =
+                (e.line() > 0).then(|| self.stream_position(e.line(), e.column().max(1)));
             LoadError::new(source_name, kind, message)
                 .with_document(self.index)
                 .with_position(position)
@@ -302,8 +329,13 @@ impl DocSlice<'_> {
 }
 
 enum Frame {
-    Map { key: Option<String>, awaiting_key: bool },
-    Seq { next: usize },
+    Map {
+        key: Option<String>,
+        awaiting_key: bool,
+    },
+    Seq {
+        next: usize,
+    },
 }
 
 /// Walks the parser events of `text` and returns the 1-based (line, column) of the node at
@@ -319,7 +351,10 @@ pub(crate) fn locate(text: &str, path: &FieldPath, key_position: bool) -> Option
         let here = (span.start.line(), span.start.col() + 1);
         let is_node = matches!(
             event,
-            Event::Scalar(..) | Event::SequenceStart(..) | Event::MappingStart(..) | Event::Alias(..)
+            Event::Scalar(..)
+                | Event::SequenceStart(..)
+                | Event::MappingStart(..)
+                | Event::Alias(..)
         );
         if is_node {
             // Is this node a mapping key?
@@ -379,7 +414,10 @@ pub(crate) fn locate(text: &str, path: &FieldPath, key_position: bool) -> Option
                     key_spans.push(None);
                 }
                 Event::MappingStart(..) => {
-                    stack.push(Frame::Map { key: None, awaiting_key: true });
+                    stack.push(Frame::Map {
+                        key: None,
+                        awaiting_key: true,
+                    });
                     key_spans.push(None);
                 }
                 _ => {
@@ -420,7 +458,10 @@ mod tests {
         let docs = split_documents("a: 1\nb: 2\n");
         assert_eq!(docs.len(), 1);
         assert_eq!(docs[0].line_offset, 0);
-        assert_eq!(docs[0].parse("x").unwrap(), serde_json::json!({"a": 1, "b": 2}));
+        assert_eq!(
+            docs[0].parse("x").unwrap(),
+            serde_json::json!({"a": 1, "b": 2})
+        );
     }
 
     #[test]
@@ -435,7 +476,10 @@ mod tests {
         let docs = split_json_documents(text);
         assert_eq!(docs.len(), 3);
         assert_eq!(docs[1].line_offset, 1);
-        assert_eq!(docs[1].parse("x").unwrap(), serde_json::json!({"b": [1, 2]}));
+        assert_eq!(
+            docs[1].parse("x").unwrap(),
+            serde_json::json!({"b": [1, 2]})
+        );
         assert_eq!(docs[0].parse("x").unwrap(), serde_json::json!({"a": "}{"}));
     }
 
@@ -450,7 +494,11 @@ mod tests {
     #[test]
     fn locate_value_and_key() {
         let text = "spec:\n  rules:\n  - name: a\n    validate: oops\n";
-        let path = FieldPath::root().key("spec").key("rules").index(0).key("validate");
+        let path = FieldPath::root()
+            .key("spec")
+            .key("rules")
+            .index(0)
+            .key("validate");
         assert_eq!(locate(text, &path, false), Some((4, 15)));
         assert_eq!(locate(text, &path, true), Some((4, 5)));
         // a missing child falls back to its deepest existing ancestor

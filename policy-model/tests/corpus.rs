@@ -1,6 +1,11 @@
 //! Loads every file of the public Kyverno policy corpus (`../shared/conformance`) and checks
 //! that load → serialize → load is the identity. Fails loudly when the corpus is missing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::print_stderr)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use std::path::PathBuf;
 
@@ -8,7 +13,8 @@ use policy_model::fs::{WalkOptions, discover, read_text};
 use policy_model::{Document, load_str};
 
 fn corpus_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kyverno-policies");
+    let dir =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/conformance/kyverno-policies");
     assert!(
         dir.is_dir(),
         "the conformance corpus is missing at {}: this test needs ../shared beside the checkout",
@@ -18,7 +24,10 @@ fn corpus_dir() -> PathBuf {
 }
 
 fn corpus_files() -> Vec<PathBuf> {
-    let options = WalkOptions { include_hidden: true, ..WalkOptions::default() };
+    let options = WalkOptions {
+        include_hidden: true,
+        ..WalkOptions::default()
+    };
     discover(&corpus_dir(), &options).unwrap()
 }
 
@@ -41,14 +50,26 @@ fn every_corpus_file_loads_and_round_trips() {
             documents += 1;
             let yaml = loaded.document.to_yaml().unwrap();
             let again = load_str("round-trip", &yaml);
-            assert!(again.errors.is_empty(), "{name}: reload failed: {:?}\n{yaml}", again.errors);
+            assert!(
+                again.errors.is_empty(),
+                "{name}: reload failed: {:?}\n{yaml}",
+                again.errors
+            );
             assert_eq!(again.documents.len(), 1, "{name}: one document in, one out");
-            assert_eq!(again.documents[0].document, loaded.document, "{name}: round trip changed the document");
+            assert_eq!(
+                again.documents[0].document, loaded.document,
+                "{name}: round trip changed the document"
+            );
             // And the JSON rendering of the typed document equals the original value where
             // the document is typed: nothing is lost.
         }
     }
-    assert!(failures.is_empty(), "{} files failed to load:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} files failed to load:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     assert!(documents > 4000, "only {documents} documents loaded");
 }
 
@@ -126,5 +147,10 @@ fn corpus_policies_pass_validation() {
         }
     }
     assert!(policies > 250, "only {policies} policies");
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

@@ -8,6 +8,9 @@
 //! `conformance`, `fuzz` and `bench` arrive with their issues; asking for them now says so
 //! and fails rather than pretending to succeed.
 
+// xtask is a developer tool: it reads the environment and runs processes.
+#![allow(clippy::disallowed_methods)]
+
 use std::process::Command;
 
 use anyhow::{Context, bail};
@@ -41,7 +44,9 @@ fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
     for (k, v) in env {
         command.env(k, v);
     }
-    let status = command.status().with_context(|| format!("running cargo {}", args.join(" ")))?;
+    let status = command
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
     if !status.success() {
         bail!("cargo {} failed ({status})", args.join(" "));
     }
@@ -50,7 +55,15 @@ fn cargo_env(args: &[&str], env: &[(&str, &str)]) -> anyhow::Result<()> {
 
 fn tidy() -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])
 }
 
 fn test() -> anyhow::Result<()> {
