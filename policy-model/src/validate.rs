@@ -25,14 +25,14 @@
 //! | `any-pattern-list` | `anyPattern` is a list |
 //! | `pattern-anchor` | anchor keys in patterns are well formed: `(k)`, `^(k)`, `=(k)`, `X(k)`, `<(k)`, `+(k)` (P) |
 //! | `pattern-metadata` | values under `metadata.labels` / `metadata.annotations` in a pattern are strings (MR-12) |
-//! | `variable-syntax` | `{{` and `}}` balance and enclose an expression (CV) |
+//! | `variable-syntax` | `{{` and `}}` balance and enclose a syntactically valid JMESPath expression (CV, MR-12) |
 //! | `element-outside-foreach` | `element` / `elementIndex` are used only inside `foreach` (MR-12) |
 //! | `condition-operator` | condition operators are known (CV-5.1); a differently-cased numeric or duration operator is a warning, since it always evaluates false (CV-5.2) |
 //! | `pod-security` | `podSecurity.level` is privileged/baseline/restricted; `version` is `latest` or `v1.N` (MR-8) |
 //! | `json-patch-path` | `patchesJson6902` operations have paths starting with `/` (MR-12) |
 //!
-//! JMESPath syntax inside `{{ }}` and CEL expressions are checked by `policy-eval` when it
-//! compiles a policy; this crate has no expression parser.
+//! CEL expressions are checked by `policy-eval` when it compiles a policy (this crate has no
+//! CEL parser).
 //!
 //! CEL policies: `spec` carries the fields its kind requires (`validations`, `mutations`,
 //! `generate`, `schedule`), expressions are non-empty, variable and match-condition names are
@@ -709,9 +709,72 @@ pub fn variable_expressions(s: &str) -> Result<Vec<&str>, String> {
 }
 
 fn check_variable_syntax(p: &mut Problems, s: &str, path: &FieldPath) {
-    if let Err(msg) = variable_expressions(s) {
-        p.error("variable-syntax", path.clone(), msg);
+    match variable_expressions(s) {
+        Err(msg) => p.error("variable-syntax", path.clone(), msg),
+        Ok(exprs) => {
+            for e in exprs {
+                if let Err(msg) = jmespath_syntax(e) {
+                    p.error(
+                        "variable-syntax",
+                        path.clone(),
+                        format!("`{{{{ {e} }}}}` is not valid JMESPath: {msg}"),
+                    );
+                }
+            }
+        }
     }
+}
+
+/// Checks the JMESPath syntax of one `{{ }}` expression (MR-12). Kyverno's custom functions
+/// are ordinary function calls syntactically, so a standard parser decides.
+pub fn jmespath_syntax(expr: &str) -> Result<(), String> {
+    // Nested `{{ }}` is substituted first by Kyverno (CV); check the outer text with the
+    // inner expressions replaced by a literal.
+    let flattened;
+    let expr = if expr.contains("{{") {
+        flattened = replace_nested(expr);
+        flattened.as_str()
+    } else {
+        expr
+    };
+    // The parser recurses; bound nesting so hostile input cannot exhaust the stack.
+    let mut depth = 0usize;
+    for c in expr.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 64 {
+            return Err("expression nested more than 64 levels deep".to_owned());
+        }
+    }
+    if expr.len() > 16 * 1024 {
+        return Err("expression longer than 16 KiB".to_owned());
+    }
+    jmespath::parse(expr).map(|_| ()).map_err(|e| {
+        let text = e.to_string();
+        text.lines().next().unwrap_or(&text).to_owned()
+    })
+}
+
+fn replace_nested(expr: &str) -> String {
+    let mut out = String::new();
+    let mut rest = expr;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(rest.get(..i).unwrap_or(""));
+        match rest.get(i..).and_then(|r| r.find("}}")) {
+            Some(j) => {
+                out.push('x');
+                rest = rest.get(i + j + 2..).unwrap_or("");
+            }
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn uses_variable(s: &str, names: &[&str]) -> bool {
@@ -979,6 +1042,14 @@ mod tests {
         assert!(variable_expressions("{{ a ").is_err());
         assert!(variable_expressions("{{ }}").is_err());
         assert!(variable_expressions("\\{{ literal").is_ok());
+        assert!(jmespath_syntax("request.object.spec.containers[].image").is_ok());
+        assert!(jmespath_syntax("to_upper(request.object.metadata.name)").is_ok());
+        assert!(
+            jmespath_syntax("request.object.metadata.labels.\"app.kubernetes.io/name\" || ''")
+                .is_ok()
+        );
+        assert!(jmespath_syntax("request.object.[").is_err());
+        assert!(jmespath_syntax("a ||").is_err());
         assert!(uses_variable("{{ element.name }}", &["element"]));
         assert!(!uses_variable("{{ request.object.element }}", &["element"]));
         assert!(!uses_variable("{{ elements }}", &["element"]));
