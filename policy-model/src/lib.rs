@@ -67,7 +67,7 @@ pub use error::{LoadError, LoadErrorKind, Position};
 pub use exception::PolicyException;
 pub use load::{
     DocumentReader, LoadOutcome, Loaded, Origin, OwnedDoc, TypedDocument, documents_from_value,
-    from_value, load_bytes, load_str, load_typed, text_from_bytes,
+    from_value, load_bytes, load_reader, load_str, load_typed, text_from_bytes,
 };
 pub use path::{FieldPath, PathSegment};
 pub use policy::{FailureAction, KyvernoPolicy, Rule};

@@ -287,6 +287,32 @@ pub fn load_bytes(source_name: &str, bytes: &[u8]) -> LoadOutcome {
     }
 }
 
+/// Loads every document of a reader, streaming: documents are split and parsed one at a
+/// time (see [`DocumentReader`]); only the typed results are kept.
+pub fn load_reader<R: BufRead>(source_name: &str, reader: R) -> LoadOutcome {
+    let source: Arc<str> = Arc::from(source_name);
+    let mut out = LoadOutcome::default();
+    for doc in DocumentReader::new(source_name, reader) {
+        let doc = match doc {
+            Ok(d) => d,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        let slice = doc.slice();
+        match slice.parse(source_name) {
+            Ok(value) => {
+                let (docs, errors) = documents_from_value(value, &source, &slice);
+                out.documents.extend(docs);
+                out.errors.extend(errors);
+            }
+            Err(e) => out.errors.push(e),
+        }
+    }
+    out
+}
+
 /// Loads the documents of a text that must all be of type `T` (a Test file, a Values
 /// file, ...), without dispatching on apiVersion/kind.
 pub fn load_typed<T: TypedDocument>(
@@ -356,6 +382,7 @@ pub struct DocumentReader<R> {
     seg_byte: usize,
     seg_has_content: bool,
     json: JsonSplitter,
+    pending: std::collections::VecDeque<OwnedDoc>,
     done: bool,
 }
 
@@ -375,6 +402,7 @@ impl<R: BufRead> DocumentReader<R> {
             seg_byte: 0,
             seg_has_content: false,
             json: JsonSplitter::default(),
+            pending: std::collections::VecDeque::new(),
             done: false,
         }
     }
@@ -402,6 +430,9 @@ impl<R: BufRead> Iterator for DocumentReader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
+            if let Some(doc) = self.pending.pop_front() {
+                return Some(Ok(doc));
+            }
             if self.done {
                 return None;
             }
@@ -456,16 +487,17 @@ impl<R: BufRead> Iterator for DocumentReader<R> {
                 }
             };
             let line = std::mem::take(&mut self.line);
-            let emitted = match format {
-                Format::Yaml => self.feed_yaml_line(&line),
+            match format {
+                Format::Yaml => {
+                    if let Some(doc) = self.feed_yaml_line(&line) {
+                        self.pending.push_back(doc);
+                    }
+                }
                 Format::Json => self.feed_json_line(&line),
-            };
+            }
             self.byte += read;
             self.line_no += 1;
             self.line = line;
-            if let Some(doc) = emitted {
-                return Some(Ok(doc));
-            }
         }
     }
 }
@@ -495,7 +527,11 @@ impl<R: BufRead> DocumentReader<R> {
             self.seg_byte = self.byte + line.len();
             out
         } else {
-            if self.seg.is_empty() && !self.seg_has_content {
+            if self.seg.is_empty() {
+                if line.trim().is_empty() {
+                    // Leading blank lines are not part of a document (as split_documents).
+                    return None;
+                }
                 self.seg_line = self.line_no;
                 self.seg_byte = self.byte;
             }
@@ -507,14 +543,12 @@ impl<R: BufRead> DocumentReader<R> {
         }
     }
 
-    fn feed_json_line(&mut self, line: &str) -> Option<OwnedDoc> {
-        // A value that closes mid-line with more text after it (`{..}{..}` on one line) is
-        // rare in practice; the remainder starts the next document on the same line.
-        let mut out = None;
+    fn feed_json_line(&mut self, line: &str) {
+        // Several values may close on one line (`{..}{..}`): each becomes a document.
         let mut from = 0usize;
         for (i, c) in line.char_indices() {
             if !self.seg_has_content {
-                if c.is_whitespace() {
+                if c.is_whitespace() || c == '\u{feff}' {
                     continue;
                 }
                 self.seg_has_content = true;
@@ -523,17 +557,18 @@ impl<R: BufRead> DocumentReader<R> {
                 from = i;
                 self.seg.clear();
             }
-            if self.json.feed(c) && out.is_none() {
+            if self.json.feed(c) {
                 let end = i + c.len_utf8();
                 self.seg.push_str(line.get(from..end).unwrap_or(""));
-                out = self.take_segment(Format::Json);
+                if let Some(doc) = self.take_segment(Format::Json) {
+                    self.pending.push_back(doc);
+                }
                 from = end;
             }
         }
         if self.seg_has_content {
             self.seg.push_str(line.get(from..).unwrap_or(""));
         }
-        out
     }
 }
 

@@ -99,6 +99,11 @@ pub fn split_documents(text: &str) -> Vec<DocSlice<'_>> {
             seg_start = byte + line.len();
             seg_line = line_no + 1;
             seg_has_content = false;
+        } else if seg_start == byte && line.trim().is_empty() {
+            // Leading blank lines are not part of a document: it starts at its first line
+            // with text (the same rule as DocumentReader).
+            seg_start = byte + line.len();
+            seg_line = line_no + 1;
         } else if !seg_has_content && !is_blank_line(line) {
             seg_has_content = true;
         }

@@ -56,7 +56,10 @@ proptest! {
         )
     ) {
         let text: String = parts.concat();
-        let _ = load_str("fuzz.yaml", &text);
-        let _ = policy_model::DocumentReader::new("fuzz", text.as_bytes()).count();
+        let in_memory = load_str("fuzz.yaml", &text);
+        let streamed = policy_model::load_reader("fuzz.yaml", text.as_bytes());
+        // Streaming and in-memory loading split documents identically.
+        prop_assert_eq!(&in_memory.documents, &streamed.documents, "{:?}", text);
+        prop_assert_eq!(in_memory.errors.len(), streamed.errors.len(), "{:?}", text);
     }
 }
