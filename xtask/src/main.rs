@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
     match cmd.as_str() {
         "ci" => ci(),
         "tidy" => tidy(),
-        "test" => test(),
+        "test" => test().map(|_| ()),
         "doc" => doc(),
         "conformance" | "fuzz" | "bench" => {
             bail!("`cargo xtask {cmd}` is not available yet: it arrives with its issue")
@@ -66,8 +66,44 @@ fn tidy() -> anyhow::Result<()> {
     ])
 }
 
-fn test() -> anyhow::Result<()> {
-    cargo(&["test", "--workspace", "--locked"])
+/// Runs the workspace tests, echoing their output, and closes with one plain
+/// `tests: N passed, M failed` line summed over every test binary.
+fn test() -> anyhow::Result<(u64, u64)> {
+    use std::io::{BufRead, BufReader};
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let args = ["test", "--workspace", "--locked"];
+    eprintln!("$ cargo {}", args.join(" "));
+    let mut child = Command::new(cargo)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .context("running cargo test")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line?;
+            println!("{line}");
+            if let Some(rest) = line.strip_prefix("test result: ") {
+                for part in rest.split(['.', ';']) {
+                    let mut words = part.split_whitespace();
+                    if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                        let n: u64 = n.parse().unwrap_or(0);
+                        match what {
+                            "passed" => passed += n,
+                            "failed" => failed += n,
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let status = child.wait()?;
+    println!("tests: {passed} passed, {failed} failed");
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
+    Ok((passed, failed))
 }
 
 fn doc() -> anyhow::Result<()> {
@@ -79,8 +115,10 @@ fn doc() -> anyhow::Result<()> {
 
 fn ci() -> anyhow::Result<()> {
     tidy()?;
-    test()?;
+    let (passed, failed) = test()?;
     doc()?;
     eprintln!("xtask ci: all checks passed");
+    // The plain closing line CI reads.
+    println!("{passed} passed, {failed} failed");
     Ok(())
 }
