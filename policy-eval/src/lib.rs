@@ -4,7 +4,18 @@
 //! external data come in `ctx`) and gives Kyverno's verdicts as
 //! [`policy_model::RuleResult`]s.
 //!
-//! Status: not implemented yet — this crate is filled by the policy-eval issue. It exports
-//! nothing so far, so nothing can be mistaken for a working engine.
+//! Status: under construction (issue 3). The shared building blocks live in private
+//! modules; the public engine API arrives with the rule pipeline.
 
 #![deny(missing_docs)]
+// Building blocks land before the pipeline that uses them.
+#![allow(dead_code)]
+
+mod conditions;
+mod duration;
+mod gofmt;
+mod jmespath;
+mod pattern;
+mod quantity;
+mod variables;
+mod wildcard;

@@ -1,0 +1,1 @@
+//! Kyverno's custom JMESPath functions (being written).

@@ -1,0 +1,4 @@
+//! Kyverno's JMESPath dialect (being written).
+
+pub(crate) mod kyverno;
+pub(crate) mod types;
