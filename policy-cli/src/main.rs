@@ -3,6 +3,7 @@
 // The CLI is the one place that prints and touches the file system.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod test_cmd;
 mod validate;
 
 use std::process::ExitCode;
@@ -34,6 +35,11 @@ enum Command {
     /// Exit 0 when every document is valid (warnings allowed), 1 when any document is invalid
     /// or fails to load, 2 on usage errors or unreadable paths.
     Validate(validate::Args),
+    /// Run `kyverno test` suites (`kyverno-test.yaml`) with Kyverno's verdicts.
+    ///
+    /// Exit 0 when every expected row matches, 1 when a row fails or a suite cannot run
+    /// (load error, unsupported feature), 2 on usage errors.
+    Test(test_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +47,7 @@ fn main() -> ExitCode {
     let color = !cli.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, color),
+        Command::Test(args) => test_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -4,18 +4,26 @@
 //! external data come in `ctx`) and gives Kyverno's verdicts as
 //! [`policy_model::RuleResult`]s.
 //!
-//! Status: under construction (issue 3). The shared building blocks live in private
-//! modules; the public engine API arrives with the rule pipeline.
+//! `kyverno test` semantics live in [`kyverno_test`] (pure; the CLI loads the files).
 
 #![deny(missing_docs)]
 // Building blocks land before the pipeline that uses them.
 #![allow(dead_code)]
 
+mod autogen;
 mod conditions;
+mod context;
+mod engine;
+pub mod kyverno_test;
 mod duration;
 mod gofmt;
 mod jmespath;
+mod matching;
 mod pattern;
 mod quantity;
 mod variables;
 mod wildcard;
+
+pub use context::{ApiCallMock, EvalContext, ExternalData, Operation};
+pub use engine::{BuildError, Engine, EngineBuilder, Evaluation, PolicyResponse, SkippedPolicy, Stage};
+pub use matching::RequestUser;

@@ -5,11 +5,15 @@
 //! - `test`: all tests of the workspace.
 //! - `doc`: `cargo doc` with warnings denied.
 //!
-//! `conformance`, `fuzz` and `bench` arrive with their issues; asking for them now says so
-//! and fails rather than pretending to succeed.
+//! - `conformance [--corpus DIR] [--filter TEXT] [--bless]`: the corpus ratchet.
+//!
+//! `fuzz` and `bench` arrive with their issues; asking for them now says so and fails rather
+//! than pretending to succeed.
 
 // xtask is a developer tool: it reads the environment and runs processes.
 #![allow(clippy::disallowed_methods)]
+
+mod conformance;
 
 use std::process::Command;
 
@@ -18,14 +22,15 @@ use anyhow::{Context, bail};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        bail!("usage: cargo xtask <ci|tidy|test|doc>");
+        bail!("usage: cargo xtask <ci|tidy|test|doc|conformance>");
     };
     match cmd.as_str() {
         "ci" => ci(),
         "tidy" => tidy(),
         "test" => test().map(|_| ()),
         "doc" => doc(),
-        "conformance" | "fuzz" | "bench" => {
+        "conformance" => conformance_cmd(&args[1..]),
+        "fuzz" | "bench" => {
             bail!("`cargo xtask {cmd}` is not available yet: it arrives with its issue")
         }
         other => bail!("unknown command `{other}`; try ci, tidy, test or doc"),
@@ -113,10 +118,25 @@ fn doc() -> anyhow::Result<()> {
     )
 }
 
+fn conformance_cmd(args: &[String]) -> anyhow::Result<()> {
+    let mut opts = conformance::Options { corpus: conformance::default_corpus(), filter: None, bless: false };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--corpus" => opts.corpus = it.next().context("--corpus needs a directory")?.into(),
+            "--filter" => opts.filter = Some(it.next().context("--filter needs a text")?.clone()),
+            "--bless" => opts.bless = true,
+            other => bail!("unknown conformance option `{other}`"),
+        }
+    }
+    conformance::run(&opts)
+}
+
 fn ci() -> anyhow::Result<()> {
     tidy()?;
     let (passed, failed) = test()?;
     doc()?;
+    conformance_cmd(&[])?;
     eprintln!("xtask ci: all checks passed");
     // The plain closing line CI reads.
     println!("{passed} passed, {failed} failed");

@@ -1,0 +1,1090 @@
+//! The engine: compiled policies, the per-rule pipeline (MR-2), validate handlers (MR-7),
+//! foreach (MR-7.4), exceptions (MR-11) and the UPDATE re-evaluation (MR-7.3).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use policy_model::exception::KyvernoException;
+use policy_model::policy::{
+    Conditions, ContextEntry, FailureActionOverride, ForEachValidation, Rule, Validation,
+};
+use policy_model::validate::{ProblemSeverity, validate_policy};
+use policy_model::{FailureAction, KyvernoPolicy, ResourceId, ResourceRef, RuleResult, RuleStatus};
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use crate::autogen::{self, ExpandedRules};
+use crate::conditions;
+use crate::context::{EvalContext, Operation, apply_values, images};
+use crate::jmespath::types::FnEnv;
+use crate::jmespath::{Expression, JmesError};
+use crate::matching::{self, MatchSubject, RequestUser};
+use crate::pattern;
+use crate::variables::{self, Resolver, VarError};
+use crate::wildcard;
+
+/// A policy the engine will not evaluate, with the reason (Kyverno's "skipped policies",
+/// CLI-5.2, CLI-6.9).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedPolicy {
+    /// The policy name as reported.
+    pub policy: String,
+    /// Why it is invalid.
+    pub reason: String,
+}
+
+/// The engine could not be built.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// Two policies share a name.
+    #[error("duplicate policy `{0}`")]
+    DuplicatePolicy(String),
+}
+
+struct CompiledPolicy {
+    policy: KyvernoPolicy,
+    qualified: String,
+    rules: ExpandedRules,
+    has_validate: bool,
+    has_mutate: bool,
+    has_generate: bool,
+    has_verify_images: bool,
+}
+
+struct Inner {
+    policies: Vec<CompiledPolicy>,
+    exceptions: Vec<KyvernoException>,
+    skipped: Vec<SkippedPolicy>,
+    expressions: HashMap<String, Expression>,
+}
+
+/// The policy engine: immutable, `Send + Sync`, cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("policies", &self.inner.policies.len())
+            .field("skipped", &self.inner.skipped)
+            .finish()
+    }
+}
+
+/// Builds an [`Engine`].
+#[derive(Clone, Debug, Default)]
+pub struct EngineBuilder {
+    policies: Vec<KyvernoPolicy>,
+    exceptions: Vec<KyvernoException>,
+}
+
+impl EngineBuilder {
+    /// Adds policies (evaluated in the order given).
+    #[must_use]
+    pub fn policies(mut self, policies: impl IntoIterator<Item = KyvernoPolicy>) -> Self {
+        self.policies.extend(policies);
+        self
+    }
+
+    /// Adds `kyverno.io/v2` PolicyExceptions (all are in force; policy-exceptions decides
+    /// which to pass).
+    #[must_use]
+    pub fn exceptions(mut self, exceptions: impl IntoIterator<Item = KyvernoException>) -> Self {
+        self.exceptions.extend(exceptions);
+        self
+    }
+
+    /// Validates and compiles everything once.
+    pub fn build(self) -> Result<Engine, BuildError> {
+        let mut policies = Vec::new();
+        let mut skipped = Vec::new();
+        let mut expressions = HashMap::new();
+        for policy in self.policies {
+            let qualified = policy.qualified_name();
+            let problems: Vec<_> = validate_policy(&policy)
+                .into_iter()
+                .filter(|p| p.severity == ProblemSeverity::Error)
+                .collect();
+            if let Some(p) = problems.first() {
+                skipped.push(SkippedPolicy { policy: qualified, reason: format!("{}: {}", p.path, p.message) });
+                continue;
+            }
+            // Precompile every `{{ }}` expression of the policy (MR-12: invalid JMESPath makes
+            // the policy invalid).
+            let text = serde_json::to_string(&policy.spec).unwrap_or_default();
+            let mut bad = None;
+            collect_expressions(&serde_json::to_value(&policy.spec).unwrap_or(Value::Null), &mut |e| {
+                if expressions.contains_key(e) {
+                    return;
+                }
+                match Expression::compile(e) {
+                    Ok(c) => {
+                        expressions.insert(e.to_owned(), c);
+                    }
+                    Err(err) => {
+                        if bad.is_none() {
+                            bad = Some(format!("invalid JMESPath `{e}`: {err}"));
+                        }
+                    }
+                }
+            });
+            drop(text);
+            if let Some(reason) = bad {
+                skipped.push(SkippedPolicy { policy: qualified, reason });
+                continue;
+            }
+            let rules = autogen::expand(&policy);
+            let spec_rules = &policy.spec.rules;
+            policies.push(CompiledPolicy {
+                has_validate: spec_rules.iter().any(|r| r.validate.is_some()),
+                has_mutate: spec_rules.iter().any(|r| r.mutate.is_some()),
+                has_generate: spec_rules.iter().any(|r| r.generate.is_some()),
+                has_verify_images: spec_rules.iter().any(|r| r.verify_images.is_some()),
+                qualified,
+                rules,
+                policy,
+            });
+        }
+        Ok(Engine { inner: Arc::new(Inner { policies, exceptions: self.exceptions, skipped, expressions }) })
+    }
+}
+
+fn collect_expressions(v: &Value, f: &mut dyn FnMut(&str)) {
+    match v {
+        Value::String(s) => {
+            for e in variables::expressions(s) {
+                f(&e);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| collect_expressions(x, f)),
+        Value::Object(m) => {
+            for (k, x) in m {
+                for e in variables::expressions(k) {
+                    f(&e);
+                }
+                collect_expressions(x, f);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The results of one policy on one resource (one "engine response").
+#[derive(Clone, Debug, PartialEq)]
+pub struct PolicyResponse {
+    /// The policy as reported (`<ns>/<name>` for a namespaced Policy).
+    pub policy: String,
+    /// The policy's plain name.
+    pub name: String,
+    /// Which stage produced it (validate, mutate, generate).
+    pub stage: Stage,
+    /// Rule results, in rule order. Rules that did not match have no result.
+    pub results: Vec<RuleResult>,
+}
+
+/// The pipeline stage of a response (CLI-5.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Mutate rules.
+    Mutate,
+    /// Validate rules.
+    Validate,
+    /// Generate rules.
+    Generate,
+    /// verifyImages rules.
+    VerifyImages,
+}
+
+/// Everything the engine says about one resource.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evaluation {
+    /// The resource.
+    pub resource: ResourceId,
+    /// One response per policy and stage, in policy order.
+    pub responses: Vec<PolicyResponse>,
+}
+
+impl Evaluation {
+    /// Every rule result, in order.
+    pub fn results(&self) -> impl Iterator<Item = &RuleResult> {
+        self.responses.iter().flat_map(|r| r.results.iter())
+    }
+}
+
+impl Engine {
+    /// Starts a builder.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// Policies that failed validation and are not evaluated.
+    pub fn skipped(&self) -> &[SkippedPolicy] {
+        &self.inner.skipped
+    }
+
+    /// Names of the evaluated policies, in order.
+    pub fn policy_names(&self) -> impl Iterator<Item = &str> {
+        self.inner.policies.iter().map(|p| p.qualified.as_str())
+    }
+
+    /// Evaluates every policy against one resource. Pure: everything comes from `ctx`.
+    pub fn evaluate(&self, resource: &Value, ctx: &EvalContext) -> Evaluation {
+        let id = ResourceRef::new(resource).id();
+        let mut responses = Vec::new();
+        let mut run = Run::new(&self.inner, resource, ctx);
+        for (index, p) in self.inner.policies.iter().enumerate() {
+            if p.has_mutate {
+                responses.push(run.policy_response(index, p, Stage::Mutate));
+            }
+            if p.has_verify_images {
+                responses.push(run.policy_response(index, p, Stage::VerifyImages));
+            }
+            if p.has_validate {
+                responses.push(run.policy_response(index, p, Stage::Validate));
+            }
+            if p.has_generate {
+                let r = run.policy_response(index, p, Stage::Generate);
+                // CLI-5.5: a generate policy responds only when a rule produced a result.
+                if !r.results.is_empty() {
+                    responses.push(r);
+                }
+            }
+        }
+        Evaluation { resource: id, responses }
+    }
+
+    /// Evaluates many resources on all cores; results are in input order.
+    pub fn evaluate_batch(&self, resources: &[Value], ctx: &EvalContext) -> Vec<Evaluation> {
+        resources.par_iter().map(|r| self.evaluate(r, ctx)).collect()
+    }
+}
+
+/// One resource's evaluation state.
+struct Run<'a> {
+    inner: &'a Inner,
+    resource: &'a Value,
+    ctx: &'a EvalContext,
+    env: FnEnv,
+    namespace: &'a str,
+    kind: &'a str,
+    name: &'a str,
+    /// The operation for the current policy (values may set it per policy and resource).
+    op: Operation,
+    op_text: String,
+}
+
+const UNSUPPORTED: &str = "unsupported: ";
+
+fn fn_env(ctx: &EvalContext) -> FnEnv {
+    let now = ctx
+        .now
+        .duration_since(std::time::SystemTime::UNIX_EPOCH)
+        .ok()
+        .and_then(|d| jiff::Timestamp::from_second(i64::try_from(d.as_secs()).unwrap_or(0)).ok())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    FnEnv { now, seed: ctx.seed }
+}
+
+impl<'a> Run<'a> {
+    fn new(inner: &'a Inner, resource: &'a Value, ctx: &'a EvalContext) -> Self {
+        let r = ResourceRef::new(resource);
+        let op_text = ctx.operation_text.clone().unwrap_or_else(|| ctx.operation.as_str().to_owned());
+        Self {
+            inner,
+            resource,
+            ctx,
+            env: fn_env(ctx),
+            namespace: r.namespace(),
+            kind: r.kind(),
+            name: r.name(),
+            op: ctx.operation,
+            op_text,
+        }
+    }
+
+    fn operation_text(&self) -> String {
+        self.op_text.clone()
+    }
+
+    /// CLI-3: the simulated operation comes from the merged values (global, the resource's,
+    /// `--set`) unless the run forces one.
+    fn set_policy_operation(&mut self, policy: &KyvernoPolicy) {
+        let mut text = self.ctx.operation_text.clone();
+        if text.is_none() {
+            let mut found: Option<&Value> = None;
+            if let Some(values) = &self.ctx.values {
+                found = values.global_values.get("request.operation").or(found);
+                for pv in values.policies.iter().filter(|p| p.name == policy.name()) {
+                    for rv in pv.resources.iter().filter(|r| r.name == self.name) {
+                        found = rv.values.get("request.operation").or(found);
+                    }
+                }
+            }
+            found = self.ctx.set_values.get("request.operation").or(found);
+            text = found.and_then(Value::as_str).map(str::to_owned);
+        }
+        match text {
+            Some(t) => {
+                self.op = Operation::parse(&t);
+                self.op_text = t;
+            }
+            None => {
+                self.op = self.ctx.operation;
+                self.op_text = self.ctx.operation.as_str().to_owned();
+            }
+        }
+    }
+
+    /// The JSON context for one (policy, resource) pair (CV-11, CV-13.2).
+    fn base_context(&self, policy: &KyvernoPolicy) -> Value {
+        let mut request = Map::new();
+        match self.op {
+            Operation::Delete => {
+                request.insert("oldObject".into(), self.resource.clone());
+            }
+            Operation::Update => {
+                request.insert("object".into(), self.resource.clone());
+                request.insert("oldObject".into(), self.resource.clone());
+            }
+            Operation::Create => {
+                request.insert("object".into(), self.resource.clone());
+            }
+        }
+        request.insert("operation".into(), Value::from(self.operation_text()));
+        request.insert("namespace".into(), Value::from(self.namespace));
+        let mut root = Map::new();
+        if let Some(user) = &self.ctx.user {
+            request.insert(
+                "userInfo".into(),
+                json!({"username": user.username, "uid": user.uid, "groups": user.groups, "extra": user.extra}),
+            );
+            request.insert("roles".into(), json!(user.roles));
+            request.insert("clusterRoles".into(), json!(user.cluster_roles));
+            let (sa_ns, sa_name) = user
+                .username
+                .strip_prefix("system:serviceaccount:")
+                .and_then(|r| r.split_once(':'))
+                .unwrap_or(("", ""));
+            root.insert("serviceAccountName".into(), Value::from(sa_name));
+            root.insert("serviceAccountNamespace".into(), Value::from(sa_ns));
+        }
+        root.insert("request".into(), Value::Object(request));
+        if let Some(imgs) = images(self.resource) {
+            root.insert("images".into(), imgs);
+        }
+        let mut ctx = Value::Object(root);
+        if let Some(values) = &self.ctx.values {
+            apply_values(&mut ctx, &values.global_values);
+            for pv in values.policies.iter().filter(|p| p.name == policy.name()) {
+                for rv in pv.resources.iter().filter(|r| r.name == self.name) {
+                    apply_values(&mut ctx, &rv.values);
+                }
+            }
+        }
+        apply_values(&mut ctx, &self.ctx.set_values);
+        ctx
+    }
+
+    fn rule_values(&self, policy: &KyvernoPolicy, rule: &str) -> Option<&'a Map<String, Value>> {
+        let values = self.ctx.values.as_ref()?;
+        let base = rule.strip_prefix("autogen-cronjob-").or_else(|| rule.strip_prefix("autogen-")).unwrap_or(rule);
+        values
+            .policies
+            .iter()
+            .filter(|p| p.name == policy.name())
+            .flat_map(|p| p.rules.iter())
+            .find(|r| r.name == rule || r.name == base)
+            .map(|r| &r.values)
+    }
+
+    fn foreach_values(&self, policy: &KyvernoPolicy, rule: &str) -> Map<String, Value> {
+        let Some(values) = self.ctx.values.as_ref() else { return Map::new() };
+        let base = rule.strip_prefix("autogen-cronjob-").or_else(|| rule.strip_prefix("autogen-")).unwrap_or(rule);
+        let mut out = Map::new();
+        for r in values.policies.iter().filter(|p| p.name == policy.name()).flat_map(|p| p.rules.iter()) {
+            if r.name == rule || r.name == base {
+                for (k, v) in &r.foreach_values {
+                    // CV-13.5: only the first item is ever used.
+                    let first = match v {
+                        Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+                        other => other.clone(),
+                    };
+                    out.insert(k.clone(), first);
+                }
+            }
+        }
+        out
+    }
+
+    fn namespace_labels(&self) -> Option<&'a BTreeMap<String, String>> {
+        let ns = if self.kind == "Namespace" { self.name } else { self.namespace };
+        self.ctx.namespace_labels.get(ns)
+    }
+
+    fn policy_response(&mut self, _index: usize, p: &'a CompiledPolicy, stage: Stage) -> PolicyResponse {
+        let mut results = Vec::new();
+        let policy = &p.policy;
+        self.set_policy_operation(policy);
+        let response = |results| PolicyResponse {
+            policy: p.qualified.clone(),
+            name: policy.name().to_owned(),
+            stage,
+            results,
+        };
+        // MR-1.1: a namespaced Policy sees only resources of its namespace.
+        if policy.scope() == policy_model::policy::PolicyScope::Namespaced {
+            let pns = policy.metadata.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default");
+            if self.namespace.is_empty() || self.namespace != pns {
+                return response(results);
+            }
+        }
+        let op = self.operation_text();
+        let subject = MatchSubject::of(self.resource, &op, self.namespace_labels(), self.ctx.user.as_ref());
+        let mut base: Option<Value> = None;
+        for (rule, variant) in &p.rules.rules {
+            let in_stage = match stage {
+                Stage::Validate => rule.validate.is_some(),
+                Stage::Mutate => rule.mutate.is_some(),
+                Stage::Generate => rule.generate.is_some(),
+                Stage::VerifyImages => rule.verify_images.is_some(),
+            };
+            if !in_stage || !p.rules.applies(*variant, self.kind) {
+                continue;
+            }
+            if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
+                continue;
+            }
+            let base_ctx = base.get_or_insert_with(|| self.base_context(policy)).clone();
+            let Some(result) = self.evaluate_rule(p, rule, stage, base_ctx) else { continue };
+            let stop = policy.spec.apply_rules.as_deref() == Some("One")
+                && matches!(result.status, RuleStatus::Pass | RuleStatus::Fail);
+            results.push(result);
+            if stop {
+                break;
+            }
+        }
+        response(results)
+    }
+
+    fn result(&self, p: &CompiledPolicy, rule: &Rule, status: RuleStatus, message: String) -> RuleResult {
+        let ann = p.policy.annotations();
+        let scored = ann.scored();
+        // CLI-6.6 / CLI-9.4: an unscored policy's failures are warnings.
+        let status = if status == RuleStatus::Fail && !scored { RuleStatus::Warn } else { status };
+        RuleResult {
+            policy: p.qualified.clone(),
+            rule: rule.name.clone(),
+            resource: ResourceRef::new(self.resource).id(),
+            status,
+            message,
+            mode: self.effective_action(&p.policy, rule),
+            path: None,
+            exceptions: Vec::new(),
+            properties: BTreeMap::new(),
+            category: ann.category().map(str::to_owned),
+            severity: ann.severity_raw().map(str::to_owned),
+            scored,
+        }
+    }
+
+    fn override_matches(&self, o: &FailureActionOverride) -> bool {
+        let ns_ok = o.namespaces.is_empty() || o.namespaces.iter().any(|n| wildcard::matches(n, self.namespace));
+        let sel_ok = o.namespace_selector.as_ref().is_none_or(|sel| {
+            let labels: BTreeMap<&str, &str> = self
+                .ctx
+                .namespace_labels
+                .get(self.namespace)
+                .map(|m| m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .unwrap_or_default();
+            matching::selector_matches(sel, &labels)
+        });
+        ns_ok && sel_ok && matches!(o.action.as_str(), "Audit" | "Enforce" | "audit" | "enforce")
+    }
+
+    /// MR-7.2.4: the effective action of one rule.
+    fn effective_action(&self, policy: &KyvernoPolicy, rule: &Rule) -> FailureAction {
+        if let Some(v) = &rule.validate {
+            if let Some(o) = v.failure_action_overrides.iter().flatten().find(|o| self.override_matches(o)) {
+                return FailureAction::from_kyverno(&o.action);
+            }
+            if let Some(a) = &v.failure_action {
+                return FailureAction::from_kyverno(a);
+            }
+        }
+        if let Some(o) = policy.spec.validation_failure_action_overrides.iter().flatten().find(|o| self.override_matches(o)) {
+            return FailureAction::from_kyverno(&o.action);
+        }
+        policy.validation_failure_action()
+    }
+
+    fn evaluate_rule(&self, p: &CompiledPolicy, rule: &Rule, stage: Stage, base_ctx: Value) -> Option<RuleResult> {
+        let unsupported = match stage {
+            Stage::Mutate => Some("mutate"),
+            Stage::Generate => Some("generate"),
+            Stage::VerifyImages => Some("verifyImages"),
+            Stage::Validate => None,
+        };
+        if let Some(feature) = unsupported {
+            return Some(self.result(p, rule, RuleStatus::Error, format!("{UNSUPPORTED}{feature}")));
+        }
+        let first = self.evaluate_validate(p, rule, base_ctx.clone(), false)?;
+        // MR-7.3: UPDATE with pre-existing violations.
+        if self.op == Operation::Update && first.status == RuleStatus::Fail {
+            let action = rule
+                .validate
+                .as_ref()
+                .and_then(|v| v.failure_action.as_deref())
+                .map_or_else(|| p.policy.validation_failure_action(), FailureAction::from_kyverno);
+            let allow = rule.validate.as_ref().and_then(|v| v.allow_existing_violations).unwrap_or(true);
+            if action == FailureAction::Enforce && allow {
+                let old_status = self.evaluate_as_create_on_old(p, rule, &base_ctx);
+                if old_status == RuleStatus::Fail {
+                    return Some(self.result(
+                        p,
+                        rule,
+                        RuleStatus::Skip,
+                        "skipping the rule evaluation as pre-existing violations are allowed".to_owned(),
+                    ));
+                }
+            }
+        }
+        Some(first)
+    }
+
+    /// MR-7.3.1: the rule against the old object, as a CREATE.
+    fn evaluate_as_create_on_old(&self, p: &CompiledPolicy, rule: &Rule, base_ctx: &Value) -> RuleStatus {
+        let old = base_ctx.pointer("/request/oldObject").cloned().unwrap_or(Value::Null);
+        let dummy = RequestUser {
+            username: "placeholder-user".into(),
+            groups: vec!["placeholder-group".into()],
+            roles: vec!["placeholder:role".into()],
+            cluster_roles: vec!["placeholder-clusterrole".into()],
+            ..RequestUser::default()
+        };
+        let subject = MatchSubject::of(&old, "CREATE", self.namespace_labels(), Some(&dummy));
+        if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
+            return RuleStatus::Skip;
+        }
+        let mut ctx = base_ctx.clone();
+        if let Some(req) = ctx.get_mut("request").and_then(Value::as_object_mut) {
+            req.insert("operation".into(), Value::from("CREATE"));
+            req.insert("object".into(), old);
+            req.insert("oldObject".into(), Value::Null);
+        }
+        self.evaluate_validate(p, rule, ctx, true).map_or(RuleStatus::Skip, |r| r.status)
+    }
+
+    fn evaluate_validate(&self, p: &CompiledPolicy, rule: &Rule, mut ctx: Value, _second: bool) -> Option<RuleResult> {
+        if let Some(values) = self.rule_values(&p.policy, &rule.name) {
+            apply_values(&mut ctx, values);
+        }
+        let mut resolver = ContextResolver::new(self, ctx);
+        resolver.rule_values = self.rule_values(&p.policy, &rule.name);
+        resolver.foreach_values = self.foreach_values(&p.policy, &rule.name);
+        resolver.load_entries(&rule.context);
+        // Preconditions (CV-3.1).
+        if let Some(pre) = &rule.preconditions {
+            if let Some((status, msg)) = conditions::preconditions_response(&evaluate_conditions(pre, &resolver)) {
+                return Some(self.result(p, rule, status, msg));
+            }
+        }
+        // Exceptions (MR-11).
+        let exceptions = self.matching_exceptions(p, rule, &resolver);
+        if !exceptions.is_empty() {
+            let mut r = self.result(
+                p,
+                rule,
+                RuleStatus::Skip,
+                format!("rule is skipped due to policy exceptions{}", exceptions.join(",")),
+            );
+            r.properties.insert("exceptions".into(), exceptions.join(","));
+            r.exceptions = exceptions;
+            return Some(r);
+        }
+        let Some(v) = &rule.validate else {
+            return Some(self.result(p, rule, RuleStatus::Error, "rule has no validate block".to_owned()));
+        };
+        let (status, message) = self.validate_body(rule, v, &resolver);
+        if message == NO_RESPONSE {
+            return None;
+        }
+        Some(self.result(p, rule, status, message))
+    }
+
+    fn matching_exceptions(&self, p: &CompiledPolicy, rule: &Rule, resolver: &ContextResolver<'_>) -> Vec<String> {
+        let mut out = Vec::new();
+        let op = self.operation_text();
+        let empty = RequestUser::default();
+        let user = self.ctx.user.as_ref().unwrap_or(&empty);
+        for ex in &self.inner.exceptions {
+            let names_rule = ex.spec.exceptions.iter().any(|e| {
+                wildcard::matches(&e.policy_name, &p.qualified) && e.rule_names.iter().any(|r| wildcard::matches(r, &rule.name))
+            });
+            if !names_rule {
+                continue;
+            }
+            let m = &ex.spec.match_;
+            if m.any.is_empty() && m.all.is_empty() {
+                continue;
+            }
+            let subject = MatchSubject::of(self.resource, &op, self.namespace_labels(), Some(user));
+            if !matching::matches(m, &subject) {
+                continue;
+            }
+            if let Some(c) = &ex.spec.conditions {
+                let held = conditions::evaluate_exception_block(c, &mut |v: &Value| {
+                    substitute_if_needed(v, resolver).map_err(|e| e.to_string())
+                });
+                if held != Ok(true) {
+                    continue;
+                }
+            }
+            let meta = &ex.metadata;
+            out.push(match meta.namespace.as_deref().filter(|n| !n.is_empty()) {
+                Some(ns) => format!("{ns}/{}", meta.name_or_empty()),
+                None => meta.name_or_empty().to_owned(),
+            });
+        }
+        out
+    }
+
+    /// MR-7.1: the validate sub-rule, in precedence order.
+    fn validate_body(&self, rule: &Rule, v: &Validation, resolver: &ContextResolver<'_>) -> (RuleStatus, String) {
+        if v.manifests.is_some() {
+            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.manifests"));
+        }
+        if v.pod_security.is_some() {
+            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.podSecurity"));
+        }
+        if v.cel.is_some() {
+            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.cel"));
+        }
+        if v.assert.is_some() {
+            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.assert"));
+        }
+        if let Some(deny) = &v.deny {
+            return self.deny(rule, v, deny.conditions.as_ref(), resolver);
+        }
+        if v.pattern.is_some() || v.any_pattern.is_some() {
+            if self.op == Operation::Delete {
+                // MR-4: on DELETE pattern rules produce no response.
+                return (RuleStatus::Skip, NO_RESPONSE.to_owned());
+            }
+            let object = resolver.object();
+            return self.patterns(rule, v, v.pattern.as_ref(), v.any_pattern.as_ref(), &object, resolver);
+        }
+        if let Some(foreach) = &v.foreach {
+            return self.foreach(rule, v, foreach, resolver, 0);
+        }
+        (RuleStatus::Pass, format!("validation rule '{}' passed.", rule.name))
+    }
+
+    fn message(&self, v: &Validation, resolver: &ContextResolver<'_>) -> Option<String> {
+        let m = v.message.as_deref()?;
+        match variables::substitute_str(m, resolver) {
+            Ok(Value::String(s)) => Some(s),
+            Ok(other) => Some(other.to_string()),
+            Err(_) => Some(m.to_owned()),
+        }
+    }
+
+    fn deny(
+        &self,
+        rule: &Rule,
+        v: &Validation,
+        conditions: Option<&Conditions>,
+        resolver: &ContextResolver<'_>,
+    ) -> (RuleStatus, String) {
+        // An absent block holds (CV-1.4): `deny: {}` always denies.
+        let outcome = conditions::evaluate_optional_block(conditions, &mut |v: &Value| {
+            substitute_if_needed(v, resolver).map_err(|e| e.to_string())
+        });
+        conditions::deny_response(&rule.name, v.message.as_deref(), &outcome, &mut |m: &Value| {
+            substitute_if_needed(m, resolver).map_err(|e| e.to_string())
+        })
+    }
+
+    fn patterns(
+        &self,
+        rule: &Rule,
+        v: &Validation,
+        pattern: Option<&Value>,
+        any_pattern: Option<&Value>,
+        target: &Value,
+        resolver: &ContextResolver<'_>,
+    ) -> (RuleStatus, String) {
+        let message = self.message(v, resolver);
+        if let Some(p) = pattern {
+            let p = match prepare_pattern(p, resolver) {
+                Ok(p) => p,
+                Err(e) => return pattern::substitution_error_response(&e),
+            };
+            return pattern::pattern_rule_response(&rule.name, message.as_deref(), target, &p);
+        }
+        if let Some(any) = any_pattern {
+            let any = match prepare_pattern(any, resolver) {
+                Ok(p) => p,
+                Err(e) => return pattern::substitution_error_response(&e),
+            };
+            return pattern::any_pattern_value_response(&rule.name, message.as_deref(), target, &any);
+        }
+        (RuleStatus::Pass, format!("validation rule '{}' passed.", rule.name))
+    }
+
+    /// MR-7.4.
+    fn foreach(
+        &self,
+        rule: &Rule,
+        v: &Validation,
+        decls: &[ForEachValidation],
+        resolver: &ContextResolver<'_>,
+        depth: usize,
+    ) -> (RuleStatus, String) {
+        if depth > 16 {
+            return (RuleStatus::Error, "foreach nested too deeply".to_owned());
+        }
+        let mut counted = 0usize;
+        let mut list_error: Option<String> = None;
+        let rule_foreach_values = resolver.foreach_values.clone();
+        for decl in decls {
+            let list = match resolver.search(&decl.list) {
+                Ok(Value::Array(items)) => items,
+                Ok(Value::Null) => Vec::new(),
+                Ok(other) => vec![other],
+                Err(VarError::NotFound(_)) => continue,
+                Err(e) => {
+                    list_error.get_or_insert(e.to_string());
+                    continue;
+                }
+            };
+            for (i, element) in list.into_iter().enumerate() {
+                if element.is_null() {
+                    continue;
+                }
+                let checkpoint = resolver.data.borrow().clone();
+                resolver.set_element(depth, i, &element);
+                apply_values(&mut resolver.data.borrow_mut(), &rule_foreach_values);
+                if let Some(values) = resolver.rule_values {
+                    apply_values(&mut resolver.data.borrow_mut(), values);
+                }
+                resolver.load_entries(&decl.context);
+                let outcome = self.foreach_element(rule, v, decl, &element, resolver, depth);
+                *resolver.data.borrow_mut() = checkpoint;
+                match outcome {
+                    None | Some((RuleStatus::Skip, _)) => {}
+                    Some((RuleStatus::Pass, _)) => counted += 1,
+                    Some((status, msg)) => return (status, format!("validation failure: {msg}")),
+                }
+            }
+        }
+        if counted == 0 {
+            return match list_error {
+                Some(e) => (RuleStatus::Error, format!("failed to evaluate list: {e}")),
+                None => (RuleStatus::Skip, NO_RESPONSE.to_owned()),
+            };
+        }
+        (RuleStatus::Pass, "rule passed".to_owned())
+    }
+
+    fn foreach_element(
+        &self,
+        rule: &Rule,
+        v: &Validation,
+        decl: &ForEachValidation,
+        element: &Value,
+        resolver: &ContextResolver<'_>,
+        depth: usize,
+    ) -> Option<(RuleStatus, String)> {
+        if let Some(pre) = &decl.preconditions {
+            match evaluate_conditions(pre, resolver) {
+                Ok(o) if o.passed => {}
+                // false or error → element skipped (CV-3.4)
+                _ => return None,
+            }
+        }
+        if let Some(deny) = &decl.deny {
+            return Some(self.deny(rule, v, deny.conditions.as_ref(), resolver));
+        }
+        if decl.pattern.is_some() || decl.any_pattern.is_some() {
+            let target = match (decl.element_scope, element.is_object()) {
+                (Some(false), _) | (None, false) => resolver.object(),
+                (Some(true), false) => {
+                    return Some((RuleStatus::Error, "elementScope is true but the element is not an object".to_owned()));
+                }
+                (_, true) => element.clone(),
+            };
+            return Some(self.patterns(rule, v, decl.pattern.as_ref(), decl.any_pattern.as_ref(), &target, resolver));
+        }
+        if let Some(nested) = &decl.foreach {
+            let (status, msg) = self.foreach(rule, v, nested, resolver, depth + 1);
+            if msg == NO_RESPONSE {
+                return None;
+            }
+            return Some((status, msg));
+        }
+        None
+    }
+}
+
+/// Marker message for "no response" out of foreach (MR-7.4.4).
+pub(crate) const NO_RESPONSE: &str = "\u{0}no response";
+
+fn substitute_if_needed(v: &Value, r: &dyn Resolver) -> Result<Value, VarError> {
+    if value_has_variables(v) { variables::substitute_value(v, r) } else { Ok(v.clone()) }
+}
+
+/// Patterns: `$(...)` references first (CV-10.10, P-11), then `{{ }}` variables.
+fn prepare_pattern(v: &Value, r: &dyn Resolver) -> Result<Value, String> {
+    let resolved = if value_has_references(v) { pattern::resolve_references(v)? } else { v.clone() };
+    substitute_if_needed(&resolved, r).map_err(|e| e.to_string())
+}
+
+fn value_has_references(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("$("),
+        Value::Array(items) => items.iter().any(value_has_references),
+        Value::Object(m) => m.iter().any(|(k, x)| k.contains("$(") || value_has_references(x)),
+        _ => false,
+    }
+}
+
+fn value_has_variables(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{"),
+        Value::Array(items) => items.iter().any(value_has_variables),
+        Value::Object(m) => m.iter().any(|(k, x)| k.contains("{{") || value_has_variables(x)),
+        _ => false,
+    }
+}
+
+fn evaluate_conditions(c: &Conditions, resolver: &ContextResolver<'_>) -> Result<conditions::BlockOutcome, String> {
+    conditions::evaluate_block(c, &mut |v: &Value| substitute_if_needed(v, resolver).map_err(|e| e.to_string()))
+}
+
+/// The JSON context of one rule evaluation, with lazily failing context entries.
+struct ContextResolver<'r> {
+    run: &'r Run<'r>,
+    data: RefCell<Value>,
+    failed: RefCell<BTreeMap<String, String>>,
+    cache: RefCell<HashMap<String, Expression>>,
+    rule_values: Option<&'r Map<String, Value>>,
+    foreach_values: Map<String, Value>,
+}
+
+impl<'r> ContextResolver<'r> {
+    fn new(run: &'r Run<'r>, data: Value) -> Self {
+        Self {
+            run,
+            data: RefCell::new(data),
+            failed: RefCell::new(BTreeMap::new()),
+            cache: RefCell::new(HashMap::new()),
+            rule_values: None,
+            foreach_values: Map::new(),
+        }
+    }
+
+    fn object(&self) -> Value {
+        let data = self.data.borrow();
+        let key = if self.run.op == Operation::Delete { "/request/oldObject" } else { "/request/object" };
+        data.pointer(key).cloned().unwrap_or(Value::Null)
+    }
+
+    fn set_element(&self, depth: usize, index: usize, element: &Value) {
+        if let Value::Object(m) = &mut *self.data.borrow_mut() {
+            m.insert("element".into(), element.clone());
+            m.insert(format!("element{depth}"), element.clone());
+            m.insert("elementIndex".into(), Value::from(index));
+            m.insert(format!("elementIndex{depth}"), Value::from(index));
+        }
+    }
+
+    fn set(&self, name: &str, value: Value) {
+        if let Value::Object(m) = &mut *self.data.borrow_mut() {
+            m.insert(name.to_owned(), value);
+        }
+        self.failed.borrow_mut().remove(name);
+    }
+
+    fn fail(&self, name: &str, error: String) {
+        self.failed.borrow_mut().insert(name.to_owned(), error);
+    }
+
+    /// CV-14: loads context entries in order (eagerly; a failing entry fails the
+    /// expressions that mention it, as Kyverno's lazy loading does).
+    fn load_entries(&self, entries: &[ContextEntry]) {
+        for e in entries {
+            if let Some(var) = &e.variable {
+                match self.load_variable(var) {
+                    Ok(v) => self.set(&e.name, v),
+                    Err(err) => self.fail(&e.name, err),
+                }
+            } else if let Some(cm) = &e.config_map {
+                let ns = cm.namespace.as_deref().unwrap_or("");
+                let ns = match variables::substitute_str(ns, self) {
+                    Ok(Value::String(s)) => s,
+                    _ => ns.to_owned(),
+                };
+                if let Some(obj) = self.run.ctx.external.config_maps.get(&format!("{ns}/{}", cm.name)) {
+                    self.set(&e.name, obj.clone());
+                }
+            } else if let Some(call) = &e.api_call {
+                self.load_api_call(&e.name, call);
+            } else if let Some(g) = &e.global_reference {
+                if let Some(data) = self.run.ctx.external.global_context.get(&g.name) {
+                    let value = match &g.jmes_path {
+                        Some(path) => match Expression::compile(path).and_then(|x| x.search(data, &self.run.env)) {
+                            Ok(v) => v,
+                            Err(err) => {
+                                self.fail(&e.name, err.to_string());
+                                continue;
+                            }
+                        },
+                        None => data.clone(),
+                    };
+                    self.set(&e.name, value);
+                }
+            }
+            // imageRegistry: needs a registry; not loaded offline (CV-14.5).
+        }
+    }
+
+    fn load_api_call(&self, name: &str, call: &Map<String, Value>) {
+        let url = call
+            .get("urlPath")
+            .or_else(|| call.get("service").and_then(|s| s.get("url")))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let url = match variables::substitute_str(url, self) {
+            Ok(Value::String(s)) => s,
+            _ => url.to_owned(),
+        };
+        let method = call.get("method").and_then(Value::as_str).unwrap_or("GET");
+        let mock = self
+            .run
+            .ctx
+            .external
+            .api_calls
+            .iter()
+            .find(|m| m.url == url && (m.method.is_empty() || m.method == method));
+        let Some(mock) = mock else { return };
+        if !(200..300).contains(&mock.status) {
+            self.fail(name, format!("failed to load context entry {name}: HTTP {}", mock.status));
+            return;
+        }
+        let value = match call.get("jmesPath").and_then(Value::as_str) {
+            Some(path) if !path.is_empty() => match Expression::compile(path).and_then(|x| x.search(&mock.body, &self.run.env)) {
+                Ok(v) => v,
+                Err(err) => {
+                    self.fail(name, err.to_string());
+                    return;
+                }
+            },
+            _ => mock.body.clone(),
+        };
+        self.set(name, value);
+    }
+
+    /// CV-14.2.
+    fn load_variable(&self, var: &policy_model::policy::ContextVariable) -> Result<Value, String> {
+        let jmes = match &var.jmes_path {
+            Some(j) => match variables::substitute_str(j, self).map_err(|e| e.to_string())? {
+                Value::String(s) => Some(s),
+                _ => return Err("jmesPath must be a string".to_owned()),
+            },
+            None => None,
+        };
+        let default = match &var.default {
+            Some(d) => Some(substitute_if_needed(d, self).map_err(|e| e.to_string())?),
+            None => None,
+        };
+        let outcome = if let Some(value) = &var.value {
+            let value = substitute_if_needed(value, self).map_err(|e| e.to_string())?;
+            match &jmes {
+                Some(j) => match Expression::compile(j).and_then(|x| x.search(&value, &self.run.env)) {
+                    Ok(v) => Some(v),
+                    Err(e) => match &default {
+                        Some(d) => Some(d.clone()),
+                        None => return Err(e.to_string()),
+                    },
+                },
+                None => Some(value),
+            }
+        } else if let Some(j) = &jmes {
+            match self.search(j) {
+                Ok(Value::Null) => default.clone(),
+                Ok(v) => Some(v),
+                Err(e) => match &default {
+                    Some(d) => Some(d.clone()),
+                    None => return Err(e.to_string()),
+                },
+            }
+        } else {
+            default.clone()
+        };
+        match outcome {
+            Some(Value::Null) | None => Err("failed to add context entry since it evaluated to nil".to_owned()),
+            Some(v) => Ok(v),
+        }
+    }
+
+    fn search(&self, expr: &str) -> Result<Value, VarError> {
+        let owned;
+        let expr = if self.run.op == Operation::Delete && expr.contains("request.object") {
+            owned = expr.replace("request.object", "request.oldObject");
+            owned.as_str()
+        } else {
+            expr
+        };
+        {
+            let failed = self.failed.borrow();
+            if let Some((name, err)) = failed.iter().find(|(name, _)| mentions(expr, name)) {
+                return Err(VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: format!("{name}: {err}") });
+            }
+        }
+        let data = self.data.borrow();
+        let result = if let Some(compiled) = self.run.inner.expressions.get(expr) {
+            compiled.search(&data, &self.run.env)
+        } else {
+            let mut cache = self.cache.borrow_mut();
+            if !cache.contains_key(expr) {
+                let compiled = Expression::compile(expr)
+                    .map_err(|e| VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: e.to_string() })?;
+                cache.insert(expr.to_owned(), compiled);
+            }
+            match cache.get(expr) {
+                Some(c) => c.search(&data, &self.run.env),
+                None => Err(JmesError::Runtime("expression cache".to_owned())),
+            }
+        };
+        result.map_err(|e| match e {
+            JmesError::NotFound(key) => VarError::NotFound(key),
+            other => VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: other.to_string() },
+        })
+    }
+}
+
+/// CV-14.1: does the expression mention the entry name (as a whole word, not after `.`)?
+fn mentions(expr: &str, name: &str) -> bool {
+    let mut from = 0;
+    while let Some(i) = expr.get(from..).and_then(|r| r.find(name)) {
+        let at = from + i;
+        let before = expr.get(..at).and_then(|b| b.chars().last());
+        let after = expr.get(at + name.len()..).and_then(|a| a.chars().next());
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        if before.is_none_or(|c| !ident(c) && c != '.') && after.is_none_or(|c| !ident(c)) {
+            return true;
+        }
+        from = at + name.len().max(1);
+    }
+    false
+}
+
+impl Resolver for ContextResolver<'_> {
+    fn resolve(&self, expr: &str) -> Result<Value, VarError> {
+        self.search(expr)
+    }
+}
