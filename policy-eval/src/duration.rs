@@ -266,4 +266,17 @@ mod tests {
             assert_eq!(format_go_duration(n), text);
         }
     }
+
+    proptest::proptest! {
+        #[test]
+        fn format_parses_back(n in proptest::num::i64::ANY) {
+            let text = format_go_duration(i128::from(n));
+            proptest::prop_assert_eq!(parse_go_duration(&text), Some(i128::from(n)), "{}", text);
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,24}") {
+            let _ = parse_go_duration(&s);
+        }
+    }
 }

@@ -138,11 +138,9 @@ fn fix_nulls_and_numbers(v: &mut Value) {
             }
         }
         Value::Array(items) => items.iter_mut().for_each(fix_nulls_and_numbers),
-        Value::Number(n) => {
-            if !n.is_f64() {
-                if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
-                    *n = f;
-                }
+        Value::Number(n) if !n.is_f64() => {
+            if let Some(f) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                *n = f;
             }
         }
         _ => {}

@@ -777,4 +777,22 @@ mod tests {
         check(-2.5, "-2.5");
         check(1e21, "1e+21");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_never_panics_and_canonical_text_round_trips(s in "[-+]?[0-9.]{0,12}(e|E|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|e-?[0-9]{1,3})?") {
+            if let Some(q1) = Quantity::parse(&s) {
+                // Kubernetes has no SI suffix from 10^21 on and drops it (see "1000E" above).
+                proptest::prop_assume!(q1.to_f64().abs() < 1e21);
+                let text = q1.format();
+                let q2 = Quantity::parse(&text).unwrap_or_else(|| panic!("{text} from {s} should parse"));
+                proptest::prop_assert_eq!(q1.cmp_value(&q2), Ordering::Equal, "{} -> {}", s, text);
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in "\\PC{0,20}") {
+            let _ = Quantity::parse(&s).map(|q| q.format());
+        }
+    }
 }

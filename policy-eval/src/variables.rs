@@ -553,6 +553,19 @@ mod tests {
             "{{ starts_with('{{ request.object.metadata.name }}', 'w') }}",
             Ok(json!(true)),
         );
+        // the corpus idiom (other/require-reasonable-pdbs): inner default, outer regex
+        check(
+            "{{ regex_match('^[0-9]+%$', '{{ request.object.spec.minAvailable || ''}}') }}",
+            Ok(json!(false)),
+        );
+        check(
+            "{{ regex_match('^[0-9]+%$', '{{ request.object.spec.ratio || ''}}') }}",
+            Ok(json!(false)),
+        );
+        check(
+            "{{ regex_match('^[0-9]+$', '{{ request.object.spec.replicas }}') }}",
+            Ok(json!(true)),
+        );
         // side effect: `{{` produced by a value is evaluated on the next pass
         check("t: {{ template }}", text("t: a CREATE"));
     }

@@ -660,7 +660,11 @@ mod tests {
         );
         // variadic extras are checked against the variadic type
         check(
-            &call("fail", &FAIL, vec![lit(json!("s")), lit(json!(1)), lit(json!("x"))]),
+            &call(
+                "fail",
+                &FAIL,
+                vec![lit(json!("s")), lit(json!(1)), lit(json!("x"))],
+            ),
             true,
             runtime("JMESPath function 'fail': argument #3 is not of type boolean"),
         );
@@ -671,7 +675,11 @@ mod tests {
         );
         // CV-12.2: a not-found argument is null (then fails the type check, not not-found)
         check(
-            &call("fail", &FAIL, vec![Node::Field("missing".to_owned()), lit(json!(1))]),
+            &call(
+                "fail",
+                &FAIL,
+                vec![Node::Field("missing".to_owned()), lit(json!(1))],
+            ),
             true,
             runtime("JMESPath function 'fail': argument #1 is not of type string"),
         );

@@ -2146,10 +2146,17 @@ const RANDOM_MAX_LEN: usize = 4096;
 /// Extra items an unbounded repetition may add.
 const RANDOM_EXTRA: u32 = 10;
 
-fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String) -> Result<(), String> {
+/// Most generation steps `random` may take (bounds nested repetitions of empty groups).
+const RANDOM_MAX_STEPS: u32 = 100_000;
+
+fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String, steps: &mut u32) -> Result<(), String> {
     use regex_syntax::hir::{Class, HirKind};
     if out.len() > RANDOM_MAX_LEN {
         return Err(format!("generated string exceeds {RANDOM_MAX_LEN} bytes"));
+    }
+    *steps += 1;
+    if *steps > RANDOM_MAX_STEPS {
+        return Err("pattern needs too many generation steps".to_string());
     }
     match h.kind() {
         HirKind::Empty | HirKind::Look(_) => {}
@@ -2179,25 +2186,26 @@ fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String) -> 
         HirKind::Class(Class::Bytes(_)) => return Err("byte classes are not supported".to_string()),
         HirKind::Repetition(rep) => {
             let max = rep.max.unwrap_or_else(|| rep.min.saturating_add(RANDOM_EXTRA));
+            let max = max.min(rep.min.saturating_add(4096));
             if usize::try_from(rep.min).unwrap_or(usize::MAX) > RANDOM_MAX_LEN {
                 return Err(format!("repetition count {} is too large", rep.min));
             }
             let span = u64::from(max.saturating_sub(rep.min)) + 1;
             let n = rep.min + u32::try_from(rng.below(span)).unwrap_or(0);
             for _ in 0..n {
-                gen_hir(&rep.sub, rng, out)?;
+                gen_hir(&rep.sub, rng, out, steps)?;
             }
         }
-        HirKind::Capture(cap) => gen_hir(&cap.sub, rng, out)?,
+        HirKind::Capture(cap) => gen_hir(&cap.sub, rng, out, steps)?,
         HirKind::Concat(items) => {
             for item in items {
-                gen_hir(item, rng, out)?;
+                gen_hir(item, rng, out, steps)?;
             }
         }
         HirKind::Alternation(alts) => {
             let i = usize::try_from(rng.below(u64::try_from(alts.len()).unwrap_or(1))).unwrap_or(0);
             if let Some(alt) = alts.get(i) {
-                gen_hir(alt, rng, out)?;
+                gen_hir(alt, rng, out, steps)?;
             }
         }
     }
@@ -2217,7 +2225,7 @@ fn f_random(args: &[Value], env: &FnEnv) -> Result<Value, String> {
         .map_err(|e| err(f, format!("error parsing regexp: `{pattern}`: {e}")))?;
     let mut rng = SplitMix(env.seed);
     let mut out = String::new();
-    gen_hir(&hir, &mut rng, &mut out).map_err(|e| err(f, e))?;
+    gen_hir(&hir, &mut rng, &mut out, &mut 0).map_err(|e| err(f, e))?;
     if out.len() > RANDOM_MAX_LEN {
         return Err(err(f, format!("generated string exceeds {RANDOM_MAX_LEN} bytes")));
     }
@@ -2567,7 +2575,23 @@ mod tests {
         assert!(regex::Regex::new("^(ab|cd)+x?[0-9]*$").unwrap().is_match(r.as_str().unwrap()));
         check("random", json!([""]), Err("JMESPath function 'random': no pattern provided"));
         check("random", json!(["a{5000}"]), Err("too large"));
+        check("random", json!(["((a|){1000}){1000}"]), Err("JMESPath function 'random'"));
         check("random", json!(["("]), Err("error parsing regexp"));
         check("x509_decode", json!(["-----BEGIN CERTIFICATE-----"]), Err("JMESPath function 'x509_decode': decoding X.509 certificates is not supported"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn go_parse_never_panics(layout in "[-0-9A-Za-z_:. ,]{0,24}", value in "[-+0-9A-Za-z_:. ,]{0,24}") {
+            let _ = go_parse(&layout, &value);
+        }
+
+        #[test]
+        fn rfc3339_round_trips(secs in -62_135_596_800_i64..253_402_300_799, off in -1439_i32..1439) {
+            let t = GoTime { secs, nanos: 0, offset: off * 60 };
+            let text = t.rfc3339();
+            let back = go_parse(RFC3339, &text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            proptest::prop_assert_eq!(back, t);
+        }
     }
 }

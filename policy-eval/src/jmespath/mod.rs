@@ -356,6 +356,40 @@ mod tests {
     }
 
     #[test]
+    fn cv_16_kyverno_functions_are_reachable() {
+        // the corpus idiom of CV-15.2: `\b` reaches the regex engine as a word boundary
+        check(
+            r"request.object.spec.containers[].image.regex_match('\bngin\w\b', @)",
+            Ok(json!([true, false])),
+        );
+        check("to_upper(request.object.metadata.name)", Ok(json!("WEB")));
+        // CV-15.3: Kyverno's `sum` replaces the standard one (empty array is an error)
+        check("sum(`[1, 2]`)", Ok(json!(3)));
+        assert!(matches!(
+            Expression::compile("sum(`[]`)")
+                .unwrap()
+                .search(&ctx(), &env()),
+            Err(JmesError::Runtime(_))
+        ));
+        let standard = Expression::compile("sum(`[]`)").unwrap();
+        assert_eq!(standard.search_standard(&ctx(), &env()), Ok(json!(0)));
+        // CV-15.4: checked before the call
+        check(
+            "to_upper(`1`)",
+            Err(JmesError::Runtime(
+                "JMESPath function 'to_upper': argument #1 is not of type string".to_owned(),
+            )),
+        );
+        // CV-12.2: a not-found argument is null, so the type check reports it
+        check(
+            "to_upper(request.object.metadata.labels.app)",
+            Err(JmesError::Runtime(
+                "JMESPath function 'to_upper': argument #1 is not of type string".to_owned(),
+            )),
+        );
+    }
+
+    #[test]
     fn not_found_display_is_kyvernos() {
         assert_eq!(
             JmesError::NotFound("app".to_owned()).to_string(),
