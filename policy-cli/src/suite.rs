@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use policy_eval::kyverno_test::{SuiteInput, SuiteOutcome, SuiteStatus, normalize_resource, run_suite};
+use policy_eval::kyverno_test::{
+    SuiteInput, SuiteOutcome, SuiteStatus, normalize_resource, run_suite,
+};
 use policy_eval::{ApiCallMock, ExternalData};
 use policy_model::fs::{WalkOptions, discover, read_text};
 use policy_model::{Document, PolicyException, Test, UserInfoFile, Values, load_str, load_typed};
@@ -25,7 +27,10 @@ pub struct SuiteReport {
 /// Finds test files named `file_name` under `paths` (recursively, hidden directories
 /// included, as `kyverno test` does), sorted.
 pub fn find_tests(paths: &[PathBuf], file_name: &str) -> Result<Vec<PathBuf>, String> {
-    let options = WalkOptions { include_hidden: true, ..WalkOptions::default() };
+    let options = WalkOptions {
+        include_hidden: true,
+        ..WalkOptions::default()
+    };
     let mut out = BTreeSet::new();
     for p in paths {
         for f in discover(p, &options).map_err(|e| e.to_string())? {
@@ -41,7 +46,11 @@ fn error(path: &Path, name: &str, reason: String) -> SuiteReport {
     SuiteReport {
         path: path.to_path_buf(),
         name: name.to_owned(),
-        outcome: SuiteOutcome { status: SuiteStatus::Error, reason: Some(reason), rows: Vec::new() },
+        outcome: SuiteOutcome {
+            status: SuiteStatus::Error,
+            reason: Some(reason),
+            rows: Vec::new(),
+        },
     }
 }
 
@@ -62,10 +71,18 @@ pub fn run_test_file(path: &Path, now: SystemTime) -> Vec<SuiteReport> {
         .map(|(test, _)| {
             let test_name = test.metadata.name_or_empty().to_owned();
             if test.api_version.is_empty() || test.kind.is_empty() {
-                return error(path, &test_name, "the test uses a deprecated schema (empty apiVersion or kind)".to_owned());
+                return error(
+                    path,
+                    &test_name,
+                    "the test uses a deprecated schema (empty apiVersion or kind)".to_owned(),
+                );
             }
             match load_suite(dir, test, now) {
-                Ok(input) => SuiteReport { path: path.to_path_buf(), name: test_name, outcome: run_suite(&input) },
+                Ok(input) => SuiteReport {
+                    path: path.to_path_buf(),
+                    name: test_name,
+                    outcome: run_suite(&input),
+                },
                 Err(e) => error(path, &test_name, e),
             }
         })
@@ -74,11 +91,19 @@ pub fn run_test_file(path: &Path, now: SystemTime) -> Vec<SuiteReport> {
 
 fn resolve(dir: &Path, p: &str) -> PathBuf {
     let path = Path::new(p);
-    if path.is_absolute() { path.to_path_buf() } else { dir.join(path) }
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        dir.join(path)
+    }
 }
 
 fn load_documents(dir: &Path, paths: &[String], hidden: bool) -> Result<Vec<Document>, String> {
-    let options = WalkOptions { include_hidden: hidden, extensions: vec!["yaml".into(), "yml".into(), "json".into()], ..WalkOptions::default() };
+    let options = WalkOptions {
+        include_hidden: hidden,
+        extensions: vec!["yaml".into(), "yml".into(), "json".into()],
+        ..WalkOptions::default()
+    };
     let mut seen = BTreeSet::new();
     let mut docs = Vec::new();
     for p in paths {
@@ -100,12 +125,19 @@ fn load_documents(dir: &Path, paths: &[String], hidden: bool) -> Result<Vec<Docu
 
 /// Loads the files a Test references (CLI-2, CLI-5).
 pub fn load_suite(dir: &Path, test: Test, now: SystemTime) -> Result<SuiteInput, String> {
-    let mut input = SuiteInput { now: Some(now), ..SuiteInput::default() };
+    let mut input = SuiteInput {
+        now: Some(now),
+        ..SuiteInput::default()
+    };
     for doc in load_documents(dir, &test.policies, false)? {
         match doc {
             Document::Policy(p) => input.policies.push(*p),
-            Document::CelPolicy(p) => input.unsupported_policies.push((p.kind.clone(), p.name().to_owned())),
-            Document::AdmissionPolicy(p) => input.unsupported_policies.push((p.kind.clone(), p.metadata.name_or_empty().to_owned())),
+            Document::CelPolicy(p) => input
+                .unsupported_policies
+                .push((p.kind.clone(), p.name().to_owned())),
+            Document::AdmissionPolicy(p) => input
+                .unsupported_policies
+                .push((p.kind.clone(), p.metadata.name_or_empty().to_owned())),
             _ => {}
         }
     }
@@ -119,34 +151,62 @@ pub fn load_suite(dir: &Path, test: Test, now: SystemTime) -> Result<SuiteInput,
     } else if let Some(file) = &test.variables {
         let path = resolve(dir, file);
         let text = read_text(&path).map_err(|e| e.to_string())?;
-        let docs = load_typed::<Values>(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+        let docs =
+            load_typed::<Values>(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
         input.values = docs.into_iter().next().map(|(v, _)| v.into_spec());
     }
     if let Some(file) = &test.userinfo {
         let path = resolve(dir, file);
         let text = read_text(&path).map_err(|e| e.to_string())?;
-        let docs = load_typed::<UserInfoFile>(&path.display().to_string(), &text).map_err(|e| e.to_string())?;
+        let docs = load_typed::<UserInfoFile>(&path.display().to_string(), &text)
+            .map_err(|e| e.to_string())?;
         input.user = docs.into_iter().next().map(|(u, _)| u);
     }
     for doc in load_documents(dir, &test.exceptions, false)? {
         match doc {
             Document::Exception(PolicyException::Kyverno(e)) => input.exceptions.push(*e),
             Document::Exception(PolicyException::Cel(_)) => {}
-            other => return Err(format!("`{}` in the exceptions files is not a PolicyException", other.kind())),
+            other => {
+                return Err(format!(
+                    "`{}` in the exceptions files is not a PolicyException",
+                    other.kind()
+                ));
+            }
         }
     }
     let mut external = ExternalData::default();
     for mock in &test.api_call_responses {
-        let url = mock.get("urlPath").or_else(|| mock.get("url")).and_then(Value::as_str).unwrap_or("").to_owned();
-        let method = mock.get("method").and_then(Value::as_str).unwrap_or("").to_owned();
+        let url = mock
+            .get("urlPath")
+            .or_else(|| mock.get("url"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let method = mock
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         let response = mock.get("response").cloned().unwrap_or(Value::Null);
-        let status = response.get("statusCode").and_then(Value::as_u64).map_or(200, |s| u16::try_from(s).unwrap_or(500));
+        let status = response
+            .get("statusCode")
+            .and_then(Value::as_u64)
+            .map_or(200, |s| u16::try_from(s).unwrap_or(500));
         let body = response.get("body").cloned().unwrap_or(Value::Null);
-        external.api_calls.push(ApiCallMock { url, method, status, body });
+        external.api_calls.push(ApiCallMock {
+            url,
+            method,
+            status,
+            body,
+        });
     }
     for entry in &test.global_context_entries {
-        if let (Some(name), Some(data)) = (entry.get("name").and_then(Value::as_str), entry.get("data")) {
-            external.global_context.insert(name.to_owned(), data.clone());
+        if let (Some(name), Some(data)) =
+            (entry.get("name").and_then(Value::as_str), entry.get("data"))
+        {
+            external
+                .global_context
+                .insert(name.to_owned(), data.clone());
         }
     }
     input.external = external;

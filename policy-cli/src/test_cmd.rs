@@ -51,7 +51,11 @@ fn resource_column(r: &str) -> &str {
 }
 
 pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
     let files = find_tests(&paths, &args.file_name).map_err(|e| anyhow::anyhow!(e))?;
     if files.is_empty() {
         if args.require_tests {
@@ -71,8 +75,14 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         Format::Markdown => markdown(&reports, args),
     };
     print!("{out}");
-    let failed = reports.iter().any(|r| r.outcome.status != SuiteStatus::Pass);
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    let failed = reports
+        .iter()
+        .any(|r| r.outcome.status != SuiteStatus::Pass);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn table(reports: &[SuiteReport], args: &Args) -> String {
@@ -82,7 +92,12 @@ fn table(reports: &[SuiteReport], args: &Args) -> String {
         let _ = writeln!(out, "Loading test  ( {} ) ...", r.path.display());
         match r.outcome.status {
             SuiteStatus::Error | SuiteStatus::Unsupported => {
-                let _ = writeln!(out, "  {}: {}", r.outcome.status.as_str(), r.outcome.reason.as_deref().unwrap_or(""));
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    r.outcome.status.as_str(),
+                    r.outcome.reason.as_deref().unwrap_or("")
+                );
                 continue;
             }
             _ => {}
@@ -100,7 +115,13 @@ fn table(reports: &[SuiteReport], args: &Args) -> String {
             if args.fail_only && row.passed {
                 continue;
             }
-            let result = if !row.passed { "Fail" } else if row.skip_counter { "Skip" } else { "Pass" };
+            let result = if !row.passed {
+                "Fail"
+            } else if row.skip_counter {
+                "Skip"
+            } else {
+                "Pass"
+            };
             let mut cells = vec![
                 (i + 1).to_string(),
                 row.policy.clone(),
@@ -120,14 +141,31 @@ fn table(reports: &[SuiteReport], args: &Args) -> String {
         out.push('\n');
     }
     if args.fail_only {
-        let _ = writeln!(out, "Test Summary: {fail} out of {} tests failed", pass + skip + fail);
+        let _ = writeln!(
+            out,
+            "Test Summary: {fail} out of {} tests failed",
+            pass + skip + fail
+        );
     } else {
-        let _ = writeln!(out, "Test Summary: {} tests passed and {fail} tests failed", pass + skip);
+        let _ = writeln!(
+            out,
+            "Test Summary: {} tests passed and {fail} tests failed",
+            pass + skip
+        );
     }
-    let errors = reports.iter().filter(|r| r.outcome.status == SuiteStatus::Error).count();
-    let unsupported = reports.iter().filter(|r| r.outcome.status == SuiteStatus::Unsupported).count();
+    let errors = reports
+        .iter()
+        .filter(|r| r.outcome.status == SuiteStatus::Error)
+        .count();
+    let unsupported = reports
+        .iter()
+        .filter(|r| r.outcome.status == SuiteStatus::Unsupported)
+        .count();
     if errors + unsupported > 0 {
-        let _ = writeln!(out, "Suites not run: {errors} with errors, {unsupported} unsupported");
+        let _ = writeln!(
+            out,
+            "Suites not run: {errors} with errors, {unsupported} unsupported"
+        );
     }
     out
 }
@@ -149,7 +187,11 @@ fn render_table(header: &[&str], rows: &[Vec<String>]) -> String {
             .collect();
         format!("│ {} │\n", parts.join(" │ "))
     };
-    let rule: String = widths.iter().map(|w| "─".repeat(w + 2)).collect::<Vec<_>>().join("┼");
+    let rule: String = widths
+        .iter()
+        .map(|w| "─".repeat(w + 2))
+        .collect::<Vec<_>>()
+        .join("┼");
     let mut out = String::new();
     out.push_str(&line(header.iter().map(|h| (*h).to_owned()).collect()));
     out.push_str(&format!("├{rule}┤\n"));
@@ -195,13 +237,18 @@ fn json_output(reports: &[SuiteReport]) -> String {
         "rows_passed": rows.iter().filter(|r| r.passed).count(),
         "rows_failed": rows.iter().filter(|r| !r.passed).count(),
     });
-    let mut s = serde_json::to_string_pretty(&json!({"suites": suites, "summary": summary})).unwrap_or_default();
+    let mut s = serde_json::to_string_pretty(&json!({"suites": suites, "summary": summary}))
+        .unwrap_or_default();
     s.push('\n');
     s
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&apos;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
 }
 
 fn junit(reports: &[SuiteReport]) -> String {
@@ -218,7 +265,11 @@ fn junit(reports: &[SuiteReport]) -> String {
         );
         match r.outcome.status {
             SuiteStatus::Error | SuiteStatus::Unsupported => {
-                let tag = if r.outcome.status == SuiteStatus::Error { "error" } else { "skipped" };
+                let tag = if r.outcome.status == SuiteStatus::Error {
+                    "error"
+                } else {
+                    "skipped"
+                };
                 let _ = writeln!(
                     out,
                     "    <testcase name=\"{}\" classname=\"suite\"><{tag} message=\"{}\"/></testcase>",
@@ -230,7 +281,12 @@ fn junit(reports: &[SuiteReport]) -> String {
                 for row in &r.outcome.rows {
                     let name = format!("{}/{} {}", row.policy, row.rule, row.resource);
                     if row.passed {
-                        let _ = writeln!(out, "    <testcase name=\"{}\" classname=\"{}\"/>", xml_escape(&name), xml_escape(&row.policy));
+                        let _ = writeln!(
+                            out,
+                            "    <testcase name=\"{}\" classname=\"{}\"/>",
+                            xml_escape(&name),
+                            xml_escape(&row.policy)
+                        );
                     } else {
                         let _ = writeln!(
                             out,
@@ -258,18 +314,42 @@ fn markdown(reports: &[SuiteReport], args: &Args) -> String {
             let _ = writeln!(out, "**{}**: {}\n", r.outcome.status.as_str(), reason);
             continue;
         }
-        out.push_str("| ID | POLICY | RULE | RESOURCE | RESULT | REASON |\n|---|---|---|---|---|---|\n");
+        out.push_str(
+            "| ID | POLICY | RULE | RESOURCE | RESULT | REASON |\n|---|---|---|---|---|---|\n",
+        );
         for (i, row) in r.outcome.rows.iter().enumerate() {
             if args.fail_only && row.passed {
                 continue;
             }
-            let result = if !row.passed { "Fail" } else if row.skip_counter { "Skip" } else { "Pass" };
-            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", i + 1, row.policy, row.rule, row.resource, result, row.reason);
+            let result = if !row.passed {
+                "Fail"
+            } else if row.skip_counter {
+                "Skip"
+            } else {
+                "Pass"
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                i + 1,
+                row.policy,
+                row.rule,
+                row.resource,
+                result,
+                row.reason
+            );
         }
         out.push('\n');
     }
-    let rows: Vec<_> = reports.iter().flat_map(|r| r.outcome.rows.clone()).collect();
+    let rows: Vec<_> = reports
+        .iter()
+        .flat_map(|r| r.outcome.rows.clone())
+        .collect();
     let (p, s, f) = counters(&rows);
-    let _ = writeln!(out, "Test Summary: {} tests passed and {f} tests failed", p + s);
+    let _ = writeln!(
+        out,
+        "Test Summary: {} tests passed and {f} tests failed",
+        p + s
+    );
     out
 }

@@ -1,6 +1,11 @@
 //! `policyctl test`: exit codes, output formats, and statuses on a hand-checked sample of
 //! corpus suites.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -10,12 +15,20 @@ fn root() -> PathBuf {
 }
 
 fn policyctl(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_policyctl")).args(args).current_dir(root()).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_policyctl"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
 }
 
 fn corpus() -> PathBuf {
     let dir = root().join("../shared/conformance/kyverno-policies");
-    assert!(dir.is_dir(), "the conformance corpus is missing at {}", dir.display());
+    assert!(
+        dir.is_dir(),
+        "the conformance corpus is missing at {}",
+        dir.display()
+    );
     dir
 }
 
@@ -24,10 +37,19 @@ fn example_suite_passes_with_a_kyverno_summary() {
     let out = policyctl(&["test", "examples/platform"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("Loading test  ( examples/platform/tests/kyverno-test.yaml ) ..."), "{stdout}");
+    assert!(
+        stdout.contains("Loading test  ( examples/platform/tests/kyverno-test.yaml ) ..."),
+        "{stdout}"
+    );
     assert!(stdout.contains("│ ID │ POLICY"), "{stdout}");
-    assert!(stdout.contains("autogen-check-app-name"), "Deployments are checked by the autogen rule: {stdout}");
-    assert!(stdout.contains("Test Summary: 14 tests passed and 0 tests failed"), "{stdout}");
+    assert!(
+        stdout.contains("autogen-check-app-name"),
+        "Deployments are checked by the autogen rule: {stdout}"
+    );
+    assert!(
+        stdout.contains("Test Summary: 14 tests passed and 0 tests failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -39,13 +61,32 @@ fn json_output_has_the_documented_shape() {
     assert_eq!(suite["path"], "examples/platform/tests/kyverno-test.yaml");
     assert_eq!(suite["status"], "pass");
     let row = &suite["rows"][0];
-    for key in ["policy", "rule", "kind", "resource", "expected", "actual", "message"] {
+    for key in [
+        "policy", "rule", "kind", "resource", "expected", "actual", "message",
+    ] {
         assert!(row.get(key).is_some(), "row lacks `{key}`: {row}");
     }
     let s = &v["summary"];
-    assert_eq!((s["suites"].as_u64(), s["passed"].as_u64(), s["rows"].as_u64()), (Some(1), Some(1), Some(14)));
-    assert_eq!((s["failed"].as_u64(), s["errors"].as_u64(), s["unsupported"].as_u64()), (Some(0), Some(0), Some(0)));
-    assert_eq!((s["rows_passed"].as_u64(), s["rows_failed"].as_u64()), (Some(14), Some(0)));
+    assert_eq!(
+        (
+            s["suites"].as_u64(),
+            s["passed"].as_u64(),
+            s["rows"].as_u64()
+        ),
+        (Some(1), Some(1), Some(14))
+    );
+    assert_eq!(
+        (
+            s["failed"].as_u64(),
+            s["errors"].as_u64(),
+            s["unsupported"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0))
+    );
+    assert_eq!(
+        (s["rows_passed"].as_u64(), s["rows_failed"].as_u64()),
+        (Some(14), Some(0))
+    );
 }
 
 #[test]
@@ -58,11 +99,13 @@ fn junit_output_is_well_formed_xml() {
     loop {
         match reader.read_event().expect("valid XML") {
             quick_xml::events::Event::Eof => break,
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
-                b"testcase" => cases += 1,
-                b"testsuite" => suites += 1,
-                _ => {}
-            },
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                match e.name().as_ref() {
+                    b"testcase" => cases += 1,
+                    b"testsuite" => suites += 1,
+                    _ => {}
+                }
+            }
             _ => {}
         }
     }
@@ -73,8 +116,14 @@ fn junit_output_is_well_formed_xml() {
 fn markdown_output_is_a_table() {
     let out = policyctl(&["test", "examples/platform", "-o", "markdown"]);
     let md = String::from_utf8(out.stdout).unwrap();
-    assert!(md.contains("| ID | POLICY | RULE | RESOURCE | RESULT | REASON |"), "{md}");
-    assert!(md.contains("| 1 | require-labels | check-app-name | v1/Pod/shop/good-pod | Pass | Ok |"), "{md}");
+    assert!(
+        md.contains("| ID | POLICY | RULE | RESOURCE | RESULT | REASON |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| 1 | require-labels | check-app-name | v1/Pod/shop/good-pod | Pass | Ok |"),
+        "{md}"
+    );
 }
 
 #[test]
@@ -98,7 +147,10 @@ fn failing_expectation_exits_1_and_says_why() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     assert!(stdout.contains("Want pass, got fail"), "{stdout}");
-    assert!(stdout.contains("Test Summary: 0 tests passed and 1 tests failed"), "{stdout}");
+    assert!(
+        stdout.contains("Test Summary: 0 tests passed and 1 tests failed"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -108,7 +160,12 @@ fn no_tests_found() {
     let out = policyctl(&["test", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("No test yamls available"));
-    assert_eq!(policyctl(&["test", dir.to_str().unwrap(), "--require-tests"]).status.code(), Some(1));
+    assert_eq!(
+        policyctl(&["test", dir.to_str().unwrap(), "--require-tests"])
+            .status
+            .code(),
+        Some(1)
+    );
     assert_eq!(policyctl(&["test", "-o", "yamlish"]).status.code(), Some(2));
 }
 
@@ -133,11 +190,17 @@ const SAMPLE: &[(&str, &str)] = &[
     ("pod-security/baseline/disallow-host-ports", "pass"),
     ("best-practices-vpol/check-deprecated-apis", "unsupported"),
     ("best-practices-vpol/disallow-cri-sock-mount", "unsupported"),
-    ("best-practices-vpol/disallow-default-namespace", "unsupported"),
+    (
+        "best-practices-vpol/disallow-default-namespace",
+        "unsupported",
+    ),
     ("best-practices-mpol/add-safe-to-evict", "unsupported"),
     ("castai-mpol/add-castai-removal-disabled", "unsupported"),
     ("argo-cel/application-field-validation", "unsupported"),
-    ("argo-cel/application-prevent-default-project", "unsupported"),
+    (
+        "argo-cel/application-prevent-default-project",
+        "unsupported",
+    ),
     ("best-practices-gpol/add-network-policy", "unsupported"),
     ("best-practices/add-safe-to-evict", "unsupported"),
     ("castai/add-castai-removal-disabled", "unsupported"),
@@ -146,8 +209,10 @@ const SAMPLE: &[(&str, &str)] = &[
 #[test]
 fn hand_checked_corpus_sample() {
     let corpus = corpus();
-    let paths: Vec<String> =
-        SAMPLE.iter().map(|(s, _)| corpus.join(s).join(".kyverno-test").display().to_string()).collect();
+    let paths: Vec<String> = SAMPLE
+        .iter()
+        .map(|(s, _)| corpus.join(s).join(".kyverno-test").display().to_string())
+        .collect();
     let mut args = vec!["test", "-o", "json"];
     args.extend(paths.iter().map(String::as_str));
     let out = policyctl(&args);
@@ -161,8 +226,18 @@ fn hand_checked_corpus_sample() {
             .unwrap_or_else(|| panic!("{suite} not run"));
         assert_eq!(found["status"], *expected, "{suite}: {found}");
         if *expected == "unsupported" {
-            assert!(found["reason"].as_str().unwrap().starts_with("unsupported: "), "{found}");
+            assert!(
+                found["reason"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("unsupported: "),
+                "{found}"
+            );
         }
     }
-    assert_eq!(out.status.code(), Some(1), "unsupported suites make the run fail");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "unsupported suites make the run fail"
+    );
 }

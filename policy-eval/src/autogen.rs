@@ -4,15 +4,22 @@
 
 use std::collections::BTreeSet;
 
-use policy_model::policy::{MatchResources, ResourceDescription, Rule};
 use policy_model::KyvernoPolicy;
+use policy_model::policy::{MatchResources, ResourceDescription, Rule};
 use serde_json::{Value, json};
 
 use crate::matching::KindSelector;
 
 /// The default controller set (MR-6.1).
-const DEFAULT_CONTROLLERS: [&str; 7] =
-    ["DaemonSet", "Deployment", "Job", "StatefulSet", "ReplicaSet", "ReplicationController", "CronJob"];
+const DEFAULT_CONTROLLERS: [&str; 7] = [
+    "DaemonSet",
+    "Deployment",
+    "Job",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "CronJob",
+];
 
 /// Generated match kinds for the non-CronJob variant, in Kyverno's order (MR-6.4).
 const POD_CONTROLLER_KINDS: [(&str, &str); 6] = [
@@ -46,7 +53,12 @@ pub(crate) struct ExpandedRules {
 }
 
 fn descriptions(m: &MatchResources) -> Vec<&ResourceDescription> {
-    let mut out: Vec<&ResourceDescription> = m.any.iter().chain(m.all.iter()).filter_map(|f| f.resources.as_ref()).collect();
+    let mut out: Vec<&ResourceDescription> = m
+        .any
+        .iter()
+        .chain(m.all.iter())
+        .filter_map(|f| f.resources.as_ref())
+        .collect();
     if let Some(rd) = &m.resources {
         out.push(rd);
     }
@@ -85,13 +97,21 @@ pub(crate) fn controllers(policy: &KyvernoPolicy) -> BTreeSet<String> {
             }
         }
         for rd in rule_descriptions(rule) {
-            if rd.name.is_some() || !rd.names.is_empty() || rd.selector.is_some() || !rd.annotations.is_empty() {
+            if rd.name.is_some()
+                || !rd.names.is_empty()
+                || rd.selector.is_some()
+                || !rd.annotations.is_empty()
+            {
                 eligible = false;
             }
             if rd.kinds.len() > 1 && rd.kinds.iter().any(|k| is_pod_kind(k)) {
                 eligible = false;
             }
-            if rd.kinds.iter().any(|k| k == "Pod" || DEFAULT_CONTROLLERS.contains(&k.as_str())) {
+            if rd
+                .kinds
+                .iter()
+                .any(|k| k == "Pod" || DEFAULT_CONTROLLERS.contains(&k.as_str()))
+            {
                 names_pod_or_controller = true;
             }
         }
@@ -101,13 +121,23 @@ pub(crate) fn controllers(policy: &KyvernoPolicy) -> BTreeSet<String> {
     }
     match policy.annotations().autogen_controllers() {
         Some("none") => BTreeSet::new(),
-        Some(list) => list.split(',').map(str::to_owned).filter(|s| !s.is_empty()).collect(),
-        None => DEFAULT_CONTROLLERS.iter().map(|s| (*s).to_owned()).collect(),
+        Some(list) => list
+            .split(',')
+            .map(str::to_owned)
+            .filter(|s| !s.is_empty())
+            .collect(),
+        None => DEFAULT_CONTROLLERS
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect(),
     }
 }
 
 fn kinds_of(m: &MatchResources) -> Vec<&String> {
-    descriptions(m).into_iter().flat_map(|rd| rd.kinds.iter()).collect()
+    descriptions(m)
+        .into_iter()
+        .flat_map(|rd| rd.kinds.iter())
+        .collect()
 }
 
 /// MR-6.3: does this rule get generated variants?
@@ -128,7 +158,11 @@ fn rule_is_expandable(rule: &Rule) -> bool {
 }
 
 fn truncate_name(name: String) -> String {
-    if name.chars().count() <= 63 { name } else { name.chars().take(63).collect() }
+    if name.chars().count() <= 63 {
+        name
+    } else {
+        name.chars().take(63).collect()
+    }
 }
 
 fn replace_kinds(m: &mut MatchResources, kinds: &[String], is_exclude: bool) {
@@ -148,7 +182,11 @@ fn replace_kinds(m: &mut MatchResources, kinds: &[String], is_exclude: bool) {
 
 fn wrap(pattern: &Value, cronjob: bool) -> Value {
     let template = json!({"spec": {"template": pattern}});
-    if cronjob { json!({"spec": {"jobTemplate": template}}) } else { template }
+    if cronjob {
+        json!({"spec": {"jobTemplate": template}})
+    } else {
+        template
+    }
 }
 
 fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String>) -> Option<Rule> {
@@ -169,7 +207,11 @@ fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String
         return None;
     }
     let mut r = rule.clone();
-    r.name = truncate_name(if cronjob { format!("autogen-cronjob-{}", rule.name) } else { format!("autogen-{}", rule.name) });
+    r.name = truncate_name(if cronjob {
+        format!("autogen-cronjob-{}", rule.name)
+    } else {
+        format!("autogen-{}", rule.name)
+    });
     replace_kinds(&mut r.match_, &kinds, false);
     if let Some(ex) = &mut r.exclude {
         replace_kinds(ex, &kinds, true);
@@ -179,7 +221,9 @@ fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String
             v.pattern = Some(wrap(p, cronjob));
         }
         if let Some(Value::Array(items)) = &v.any_pattern {
-            v.any_pattern = Some(Value::Array(items.iter().map(|p| wrap(p, cronjob)).collect()));
+            v.any_pattern = Some(Value::Array(
+                items.iter().map(|p| wrap(p, cronjob)).collect(),
+            ));
         }
     }
     if let Some(m) = &mut r.mutate {
@@ -200,16 +244,25 @@ fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String
     }
     // The textual replacements of MR-6.4, on the serialized rule.
     let (spec, meta) = if cronjob {
-        ("spec.jobTemplate.spec.template.spec", "spec.jobTemplate.spec.template.metadata")
+        (
+            "spec.jobTemplate.spec.template.spec",
+            "spec.jobTemplate.spec.template.metadata",
+        )
     } else {
         ("spec.template.spec", "spec.template.metadata")
     };
     let text = serde_json::to_string(&r).ok()?;
     let text = text
         .replace("request.object.spec", &format!("request.object.{spec}"))
-        .replace("request.oldObject.spec", &format!("request.oldObject.{spec}"))
+        .replace(
+            "request.oldObject.spec",
+            &format!("request.oldObject.{spec}"),
+        )
         .replace("request.object.metadata", &format!("request.object.{meta}"))
-        .replace("request.oldObject.metadata", &format!("request.oldObject.{meta}"));
+        .replace(
+            "request.oldObject.metadata",
+            &format!("request.oldObject.{meta}"),
+        );
     serde_json::from_str(&text).ok()
 }
 
@@ -267,15 +320,46 @@ mod tests {
         let p = policy(POD_RULE);
         let ex = expand(&p);
         let names: Vec<_> = ex.rules.iter().map(|(r, _)| r.name.as_str()).collect();
-        assert_eq!(names, ["require-team-label", "autogen-require-team-label", "autogen-cronjob-require-team-label"]);
+        assert_eq!(
+            names,
+            [
+                "require-team-label",
+                "autogen-require-team-label",
+                "autogen-cronjob-require-team-label"
+            ]
+        );
         let (r, _) = &ex.rules[1];
         let kinds = &r.match_.any[0].resources.as_ref().unwrap().kinds;
-        assert_eq!(kinds, &["apps/v1/DaemonSet", "apps/v1/Deployment", "batch/v1/Job", "apps/v1/ReplicaSet", "v1/ReplicationController", "apps/v1/StatefulSet"]);
-        assert_eq!(r.validate.as_ref().unwrap().pattern, Some(json!({"spec": {"template": {"metadata": {"labels": {"team": "?*"}}}}})));
-        assert_eq!(r.validate.as_ref().unwrap().message.as_deref(), Some("{{ request.object.spec.template.metadata.name }}"));
+        assert_eq!(
+            kinds,
+            &[
+                "apps/v1/DaemonSet",
+                "apps/v1/Deployment",
+                "batch/v1/Job",
+                "apps/v1/ReplicaSet",
+                "v1/ReplicationController",
+                "apps/v1/StatefulSet"
+            ]
+        );
+        assert_eq!(
+            r.validate.as_ref().unwrap().pattern,
+            Some(json!({"spec": {"template": {"metadata": {"labels": {"team": "?*"}}}}}))
+        );
+        assert_eq!(
+            r.validate.as_ref().unwrap().message.as_deref(),
+            Some("{{ request.object.spec.template.metadata.name }}")
+        );
         let (c, _) = &ex.rules[2];
-        assert_eq!(c.validate.as_ref().unwrap().pattern, Some(json!({"spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"team": "?*"}}}}}}})));
-        assert_eq!(c.validate.as_ref().unwrap().message.as_deref(), Some("{{ request.object.spec.jobTemplate.spec.template.metadata.name }}"));
+        assert_eq!(
+            c.validate.as_ref().unwrap().pattern,
+            Some(
+                json!({"spec": {"jobTemplate": {"spec": {"template": {"metadata": {"labels": {"team": "?*"}}}}}}})
+            )
+        );
+        assert_eq!(
+            c.validate.as_ref().unwrap().message.as_deref(),
+            Some("{{ request.object.spec.jobTemplate.spec.template.metadata.name }}")
+        );
     }
 
     #[test]
@@ -290,10 +374,15 @@ mod tests {
 
     #[test]
     fn annotation_and_eligibility_mr_6_1_6_2() {
-        let with = |ann: &str| POD_RULE.replace("metadata: {name: p}", &format!("metadata: {{name: p, annotations: {{pod-policies.kyverno.io/autogen-controllers: \"{ann}\"}}}}"));
+        let with = |ann: &str| {
+            POD_RULE.replace("metadata: {name: p}", &format!("metadata: {{name: p, annotations: {{pod-policies.kyverno.io/autogen-controllers: \"{ann}\"}}}}"))
+        };
         assert!(controllers(&policy(&with("none"))).is_empty());
         let only = controllers(&policy(&with("Deployment,CronJob")));
-        assert_eq!(only.into_iter().collect::<Vec<_>>(), ["CronJob", "Deployment"]);
+        assert_eq!(
+            only.into_iter().collect::<Vec<_>>(),
+            ["CronJob", "Deployment"]
+        );
         // names in a resource description disable autogen
         let named = POD_RULE.replace("kinds: [Pod]", "kinds: [Pod], names: [a]");
         assert!(controllers(&policy(&named)).is_empty());

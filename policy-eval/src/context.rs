@@ -168,9 +168,12 @@ pub(crate) fn images(resource: &Value) -> Option<Value> {
     let kind = resource.get("kind").and_then(Value::as_str)?;
     let spec_path: &[&str] = match kind {
         "Pod" => &["spec"],
-        "Deployment" | "DaemonSet" | "ReplicaSet" | "ReplicationController" | "StatefulSet" | "Job" => {
-            &["spec", "template", "spec"]
-        }
+        "Deployment"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
+        | "StatefulSet"
+        | "Job" => &["spec", "template", "spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
         _ => return None,
     };
@@ -181,14 +184,25 @@ pub(crate) fn images(resource: &Value) -> Option<Value> {
     let pointer_prefix: String = spec_path.iter().map(|p| format!("/{p}")).collect();
     let mut out = Map::new();
     for group in ["initContainers", "containers", "ephemeralContainers"] {
-        let Some(list) = spec.get(group).and_then(Value::as_array) else { continue };
+        let Some(list) = spec.get(group).and_then(Value::as_array) else {
+            continue;
+        };
         let mut g = Map::new();
         for (i, c) in list.iter().enumerate() {
-            let Some(image) = c.get("image").and_then(Value::as_str).filter(|s| !s.is_empty()) else { continue };
+            let Some(image) = c
+                .get("image")
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+            else {
+                continue;
+            };
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             let mut info = parse_image(image)?;
             if let Value::Object(m) = &mut info {
-                m.insert("jsonPointer".into(), Value::from(format!("{pointer_prefix}/{group}/{i}/image")));
+                m.insert(
+                    "jsonPointer".into(),
+                    Value::from(format!("{pointer_prefix}/{group}/{i}/image")),
+                );
             }
             g.insert(name.to_owned(), info);
         }
@@ -213,7 +227,10 @@ pub(crate) fn parse_image(image: &str) -> Option<Value> {
     };
     let (registry, path) = match name_part.split_once('/') {
         Some((first, remainder))
-            if first.contains('.') || first.contains(':') || first == "localhost" || first.chars().any(|c| c.is_uppercase()) =>
+            if first.contains('.')
+                || first.contains(':')
+                || first == "localhost"
+                || first.chars().any(|c| c.is_uppercase()) =>
         {
             (first.to_owned(), remainder.to_owned())
         }
@@ -237,12 +254,21 @@ pub(crate) fn parse_image(image: &str) -> Option<Value> {
     }
     if let Some(d) = digest {
         m.insert("digest".into(), Value::from(d));
-        m.insert("reference".into(), Value::from(format!("{registry}/{path}@{d}")));
+        m.insert(
+            "reference".into(),
+            Value::from(format!("{registry}/{path}@{d}")),
+        );
     } else {
-        m.insert("reference".into(), Value::from(format!("{registry}/{path}:{tag}")));
+        m.insert(
+            "reference".into(),
+            Value::from(format!("{registry}/{path}:{tag}")),
+        );
     }
     if !tag.is_empty() {
-        m.insert("referenceWithTag".into(), Value::from(format!("{registry}/{path}:{tag}")));
+        m.insert(
+            "referenceWithTag".into(),
+            Value::from(format!("{registry}/{path}:{tag}")),
+        );
     }
     Some(Value::Object(m))
 }
@@ -257,14 +283,24 @@ mod tests {
         assert_eq!(split_key("a.b.c"), ["a", "b", "c"]);
         assert_eq!(
             split_key("request.object.metadata.labels.\"app.kubernetes.io/name\""),
-            ["request", "object", "metadata", "labels", "app.kubernetes.io/name"]
+            [
+                "request",
+                "object",
+                "metadata",
+                "labels",
+                "app.kubernetes.io/name"
+            ]
         );
-        let mut ctx = json!({"request": {"object": {"metadata": {"name": "a", "labels": {"x": "1"}}}}});
+        let mut ctx =
+            json!({"request": {"object": {"metadata": {"name": "a", "labels": {"x": "1"}}}}});
         let mut values = Map::new();
         values.insert("request.object.metadata.labels.team".into(), json!("web"));
         values.insert("dictionary".into(), json!({"data": {"env": "test"}}));
         apply_values(&mut ctx, &values);
-        assert_eq!(ctx["request"]["object"]["metadata"]["labels"], json!({"x": "1", "team": "web"}));
+        assert_eq!(
+            ctx["request"]["object"]["metadata"]["labels"],
+            json!({"x": "1", "team": "web"})
+        );
         assert_eq!(ctx["dictionary"]["data"]["env"], "test");
     }
 
@@ -284,8 +320,12 @@ mod tests {
         let i = parse_image("localhost:5000/app").unwrap();
         assert_eq!(i["registry"], "localhost:5000");
         assert_eq!(i["tag"], "latest");
-        let pod = json!({"kind": "Pod", "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}});
+        let pod =
+            json!({"kind": "Pod", "spec": {"containers": [{"name": "c", "image": "busybox:1"}]}});
         let imgs = images(&pod).unwrap();
-        assert_eq!(imgs["containers"]["c"]["jsonPointer"], "/spec/containers/0/image");
+        assert_eq!(
+            imgs["containers"]["c"]["jsonPointer"],
+            "/spec/containers/0/image"
+        );
     }
 }

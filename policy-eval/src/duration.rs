@@ -115,7 +115,11 @@ pub(crate) fn parse_go_duration(s: &str) -> Option<i128> {
         if f > 0 {
             // why: Go uses float64 here ("needed to be nanosecond accurate for fractions of
             // hours") and truncates; we must do the same to get the same nanoseconds.
-            #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
             let frac = (f as f64 * (unit as f64 / scale)) as u64;
             v = v.checked_add(frac)?;
             if v > LIMIT {
@@ -242,7 +246,8 @@ mod tests {
     #[test]
     fn format() {
         // CV-16 "Result rendering"; Go Duration.String.
-        let check = |nanos: i128, expect: &str| assert_eq!(format_go_duration(nanos), expect, "{nanos}");
+        let check =
+            |nanos: i128, expect: &str| assert_eq!(format_go_duration(nanos), expect, "{nanos}");
         check(0, "0s");
         check(H + 30 * M, "1h30m0s");
         check(1_500 * MS, "1.5s");
@@ -261,7 +266,16 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        for text in ["1h30m0s", "1.5s", "720h0m0s", "0s", "1\u{b5}s", "-1m30s", "2.000001ms", "3ns"] {
+        for text in [
+            "1h30m0s",
+            "1.5s",
+            "720h0m0s",
+            "0s",
+            "1\u{b5}s",
+            "-1m30s",
+            "2.000001ms",
+            "3ns",
+        ] {
             let n = parse_go_duration(text).unwrap_or_else(|| panic!("{text} should parse"));
             assert_eq!(format_go_duration(n), text);
         }

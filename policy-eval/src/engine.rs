@@ -110,31 +110,40 @@ impl EngineBuilder {
                 .filter(|p| p.severity == ProblemSeverity::Error)
                 .collect();
             if let Some(p) = problems.first() {
-                skipped.push(SkippedPolicy { policy: qualified, reason: format!("{}: {}", p.path, p.message) });
+                skipped.push(SkippedPolicy {
+                    policy: qualified,
+                    reason: format!("{}: {}", p.path, p.message),
+                });
                 continue;
             }
             // Precompile every `{{ }}` expression of the policy (MR-12: invalid JMESPath makes
             // the policy invalid).
             let text = serde_json::to_string(&policy.spec).unwrap_or_default();
             let mut bad = None;
-            collect_expressions(&serde_json::to_value(&policy.spec).unwrap_or(Value::Null), &mut |e| {
-                if expressions.contains_key(e) {
-                    return;
-                }
-                match Expression::compile(e) {
-                    Ok(c) => {
-                        expressions.insert(e.to_owned(), c);
+            collect_expressions(
+                &serde_json::to_value(&policy.spec).unwrap_or(Value::Null),
+                &mut |e| {
+                    if expressions.contains_key(e) {
+                        return;
                     }
-                    Err(err) => {
-                        if bad.is_none() {
-                            bad = Some(format!("invalid JMESPath `{e}`: {err}"));
+                    match Expression::compile(e) {
+                        Ok(c) => {
+                            expressions.insert(e.to_owned(), c);
+                        }
+                        Err(err) => {
+                            if bad.is_none() {
+                                bad = Some(format!("invalid JMESPath `{e}`: {err}"));
+                            }
                         }
                     }
-                }
-            });
+                },
+            );
             drop(text);
             if let Some(reason) = bad {
-                skipped.push(SkippedPolicy { policy: qualified, reason });
+                skipped.push(SkippedPolicy {
+                    policy: qualified,
+                    reason,
+                });
                 continue;
             }
             let rules = autogen::expand(&policy);
@@ -149,7 +158,14 @@ impl EngineBuilder {
                 policy,
             });
         }
-        Ok(Engine { inner: Arc::new(Inner { policies, exceptions: self.exceptions, skipped, expressions }) })
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                policies,
+                exceptions: self.exceptions,
+                skipped,
+                expressions,
+            }),
+        })
     }
 }
 
@@ -254,12 +270,18 @@ impl Engine {
                 }
             }
         }
-        Evaluation { resource: id, responses }
+        Evaluation {
+            resource: id,
+            responses,
+        }
     }
 
     /// Evaluates many resources on all cores; results are in input order.
     pub fn evaluate_batch(&self, resources: &[Value], ctx: &EvalContext) -> Vec<Evaluation> {
-        resources.par_iter().map(|r| self.evaluate(r, ctx)).collect()
+        resources
+            .par_iter()
+            .map(|r| self.evaluate(r, ctx))
+            .collect()
     }
 }
 
@@ -286,13 +308,19 @@ fn fn_env(ctx: &EvalContext) -> FnEnv {
         .ok()
         .and_then(|d| jiff::Timestamp::from_second(i64::try_from(d.as_secs()).unwrap_or(0)).ok())
         .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    FnEnv { now, seed: ctx.seed }
+    FnEnv {
+        now,
+        seed: ctx.seed,
+    }
 }
 
 impl<'a> Run<'a> {
     fn new(inner: &'a Inner, resource: &'a Value, ctx: &'a EvalContext) -> Self {
         let r = ResourceRef::new(resource);
-        let op_text = ctx.operation_text.clone().unwrap_or_else(|| ctx.operation.as_str().to_owned());
+        let op_text = ctx
+            .operation_text
+            .clone()
+            .unwrap_or_else(|| ctx.operation.as_str().to_owned());
         Self {
             inner,
             resource,
@@ -391,7 +419,10 @@ impl<'a> Run<'a> {
 
     fn rule_values(&self, policy: &KyvernoPolicy, rule: &str) -> Option<&'a Map<String, Value>> {
         let values = self.ctx.values.as_ref()?;
-        let base = rule.strip_prefix("autogen-cronjob-").or_else(|| rule.strip_prefix("autogen-")).unwrap_or(rule);
+        let base = rule
+            .strip_prefix("autogen-cronjob-")
+            .or_else(|| rule.strip_prefix("autogen-"))
+            .unwrap_or(rule);
         values
             .policies
             .iter()
@@ -402,10 +433,20 @@ impl<'a> Run<'a> {
     }
 
     fn foreach_values(&self, policy: &KyvernoPolicy, rule: &str) -> Map<String, Value> {
-        let Some(values) = self.ctx.values.as_ref() else { return Map::new() };
-        let base = rule.strip_prefix("autogen-cronjob-").or_else(|| rule.strip_prefix("autogen-")).unwrap_or(rule);
+        let Some(values) = self.ctx.values.as_ref() else {
+            return Map::new();
+        };
+        let base = rule
+            .strip_prefix("autogen-cronjob-")
+            .or_else(|| rule.strip_prefix("autogen-"))
+            .unwrap_or(rule);
         let mut out = Map::new();
-        for r in values.policies.iter().filter(|p| p.name == policy.name()).flat_map(|p| p.rules.iter()) {
+        for r in values
+            .policies
+            .iter()
+            .filter(|p| p.name == policy.name())
+            .flat_map(|p| p.rules.iter())
+        {
             if r.name == rule || r.name == base {
                 for (k, v) in &r.foreach_values {
                     // CV-13.5: only the first item is ever used.
@@ -421,11 +462,20 @@ impl<'a> Run<'a> {
     }
 
     fn namespace_labels(&self) -> Option<&'a BTreeMap<String, String>> {
-        let ns = if self.kind == "Namespace" { self.name } else { self.namespace };
+        let ns = if self.kind == "Namespace" {
+            self.name
+        } else {
+            self.namespace
+        };
         self.ctx.namespace_labels.get(ns)
     }
 
-    fn policy_response(&mut self, _index: usize, p: &'a CompiledPolicy, stage: Stage) -> PolicyResponse {
+    fn policy_response(
+        &mut self,
+        _index: usize,
+        p: &'a CompiledPolicy,
+        stage: Stage,
+    ) -> PolicyResponse {
         let mut results = Vec::new();
         let policy = &p.policy;
         self.set_policy_operation(policy);
@@ -437,13 +487,23 @@ impl<'a> Run<'a> {
         };
         // MR-1.1: a namespaced Policy sees only resources of its namespace.
         if policy.scope() == policy_model::policy::PolicyScope::Namespaced {
-            let pns = policy.metadata.namespace.as_deref().filter(|n| !n.is_empty()).unwrap_or("default");
+            let pns = policy
+                .metadata
+                .namespace
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .unwrap_or("default");
             if self.namespace.is_empty() || self.namespace != pns {
                 return response(results);
             }
         }
         let op = self.operation_text();
-        let subject = MatchSubject::of(self.resource, &op, self.namespace_labels(), self.ctx.user.as_ref());
+        let subject = MatchSubject::of(
+            self.resource,
+            &op,
+            self.namespace_labels(),
+            self.ctx.user.as_ref(),
+        );
         let mut base: Option<Value> = None;
         for (rule, variant) in &p.rules.rules {
             let in_stage = match stage {
@@ -458,8 +518,12 @@ impl<'a> Run<'a> {
             if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
                 continue;
             }
-            let base_ctx = base.get_or_insert_with(|| self.base_context(policy)).clone();
-            let Some(result) = self.evaluate_rule(p, rule, stage, base_ctx) else { continue };
+            let base_ctx = base
+                .get_or_insert_with(|| self.base_context(policy))
+                .clone();
+            let Some(result) = self.evaluate_rule(p, rule, stage, base_ctx) else {
+                continue;
+            };
             let stop = policy.spec.apply_rules.as_deref() == Some("One")
                 && matches!(result.status, RuleStatus::Pass | RuleStatus::Fail);
             results.push(result);
@@ -470,11 +534,21 @@ impl<'a> Run<'a> {
         response(results)
     }
 
-    fn result(&self, p: &CompiledPolicy, rule: &Rule, status: RuleStatus, message: String) -> RuleResult {
+    fn result(
+        &self,
+        p: &CompiledPolicy,
+        rule: &Rule,
+        status: RuleStatus,
+        message: String,
+    ) -> RuleResult {
         let ann = p.policy.annotations();
         let scored = ann.scored();
         // CLI-6.6 / CLI-9.4: an unscored policy's failures are warnings.
-        let status = if status == RuleStatus::Fail && !scored { RuleStatus::Warn } else { status };
+        let status = if status == RuleStatus::Fail && !scored {
+            RuleStatus::Warn
+        } else {
+            status
+        };
         RuleResult {
             policy: p.qualified.clone(),
             rule: rule.name.clone(),
@@ -492,7 +566,10 @@ impl<'a> Run<'a> {
     }
 
     fn override_matches(&self, o: &FailureActionOverride) -> bool {
-        let ns_ok = o.namespaces.is_empty() || o.namespaces.iter().any(|n| wildcard::matches(n, self.namespace));
+        let ns_ok = o.namespaces.is_empty()
+            || o.namespaces
+                .iter()
+                .any(|n| wildcard::matches(n, self.namespace));
         let sel_ok = o.namespace_selector.as_ref().is_none_or(|sel| {
             let labels: BTreeMap<&str, &str> = self
                 .ctx
@@ -508,20 +585,37 @@ impl<'a> Run<'a> {
     /// MR-7.2.4: the effective action of one rule.
     fn effective_action(&self, policy: &KyvernoPolicy, rule: &Rule) -> FailureAction {
         if let Some(v) = &rule.validate {
-            if let Some(o) = v.failure_action_overrides.iter().flatten().find(|o| self.override_matches(o)) {
+            if let Some(o) = v
+                .failure_action_overrides
+                .iter()
+                .flatten()
+                .find(|o| self.override_matches(o))
+            {
                 return FailureAction::from_kyverno(&o.action);
             }
             if let Some(a) = &v.failure_action {
                 return FailureAction::from_kyverno(a);
             }
         }
-        if let Some(o) = policy.spec.validation_failure_action_overrides.iter().flatten().find(|o| self.override_matches(o)) {
+        if let Some(o) = policy
+            .spec
+            .validation_failure_action_overrides
+            .iter()
+            .flatten()
+            .find(|o| self.override_matches(o))
+        {
             return FailureAction::from_kyverno(&o.action);
         }
         policy.validation_failure_action()
     }
 
-    fn evaluate_rule(&self, p: &CompiledPolicy, rule: &Rule, stage: Stage, base_ctx: Value) -> Option<RuleResult> {
+    fn evaluate_rule(
+        &self,
+        p: &CompiledPolicy,
+        rule: &Rule,
+        stage: Stage,
+        base_ctx: Value,
+    ) -> Option<RuleResult> {
         let unsupported = match stage {
             Stage::Mutate => Some("mutate"),
             Stage::Generate => Some("generate"),
@@ -529,7 +623,12 @@ impl<'a> Run<'a> {
             Stage::Validate => None,
         };
         if let Some(feature) = unsupported {
-            return Some(self.result(p, rule, RuleStatus::Error, format!("{UNSUPPORTED}{feature}")));
+            return Some(self.result(
+                p,
+                rule,
+                RuleStatus::Error,
+                format!("{UNSUPPORTED}{feature}"),
+            ));
         }
         let first = self.evaluate_validate(p, rule, base_ctx.clone(), false)?;
         // MR-7.3: UPDATE with pre-existing violations.
@@ -538,17 +637,27 @@ impl<'a> Run<'a> {
                 .validate
                 .as_ref()
                 .and_then(|v| v.failure_action.as_deref())
-                .map_or_else(|| p.policy.validation_failure_action(), FailureAction::from_kyverno);
-            let allow = rule.validate.as_ref().and_then(|v| v.allow_existing_violations).unwrap_or(true);
+                .map_or_else(
+                    || p.policy.validation_failure_action(),
+                    FailureAction::from_kyverno,
+                );
+            let allow = rule
+                .validate
+                .as_ref()
+                .and_then(|v| v.allow_existing_violations)
+                .unwrap_or(true);
             if action == FailureAction::Enforce && allow {
                 let old_status = self.evaluate_as_create_on_old(p, rule, &base_ctx);
                 if old_status == RuleStatus::Fail {
-                    return Some(self.result(
-                        p,
-                        rule,
-                        RuleStatus::Skip,
-                        "skipping the rule evaluation as pre-existing violations are allowed".to_owned(),
-                    ));
+                    return Some(
+                        self.result(
+                            p,
+                            rule,
+                            RuleStatus::Skip,
+                            "skipping the rule evaluation as pre-existing violations are allowed"
+                                .to_owned(),
+                        ),
+                    );
                 }
             }
         }
@@ -556,8 +665,16 @@ impl<'a> Run<'a> {
     }
 
     /// MR-7.3.1: the rule against the old object, as a CREATE.
-    fn evaluate_as_create_on_old(&self, p: &CompiledPolicy, rule: &Rule, base_ctx: &Value) -> RuleStatus {
-        let old = base_ctx.pointer("/request/oldObject").cloned().unwrap_or(Value::Null);
+    fn evaluate_as_create_on_old(
+        &self,
+        p: &CompiledPolicy,
+        rule: &Rule,
+        base_ctx: &Value,
+    ) -> RuleStatus {
+        let old = base_ctx
+            .pointer("/request/oldObject")
+            .cloned()
+            .unwrap_or(Value::Null);
         let dummy = RequestUser {
             username: "placeholder-user".into(),
             groups: vec!["placeholder-group".into()],
@@ -575,10 +692,17 @@ impl<'a> Run<'a> {
             req.insert("object".into(), old);
             req.insert("oldObject".into(), Value::Null);
         }
-        self.evaluate_validate(p, rule, ctx, true).map_or(RuleStatus::Skip, |r| r.status)
+        self.evaluate_validate(p, rule, ctx, true)
+            .map_or(RuleStatus::Skip, |r| r.status)
     }
 
-    fn evaluate_validate(&self, p: &CompiledPolicy, rule: &Rule, mut ctx: Value, _second: bool) -> Option<RuleResult> {
+    fn evaluate_validate(
+        &self,
+        p: &CompiledPolicy,
+        rule: &Rule,
+        mut ctx: Value,
+        _second: bool,
+    ) -> Option<RuleResult> {
         if let Some(values) = self.rule_values(&p.policy, &rule.name) {
             apply_values(&mut ctx, values);
         }
@@ -588,7 +712,9 @@ impl<'a> Run<'a> {
         resolver.load_entries(&rule.context);
         // Preconditions (CV-3.1).
         if let Some(pre) = &rule.preconditions {
-            if let Some((status, msg)) = conditions::preconditions_response(&evaluate_conditions(pre, &resolver)) {
+            if let Some((status, msg)) =
+                conditions::preconditions_response(&evaluate_conditions(pre, &resolver))
+            {
                 return Some(self.result(p, rule, status, msg));
             }
         }
@@ -599,14 +725,23 @@ impl<'a> Run<'a> {
                 p,
                 rule,
                 RuleStatus::Skip,
-                format!("rule is skipped due to policy exceptions{}", exceptions.join(",")),
+                format!(
+                    "rule is skipped due to policy exceptions{}",
+                    exceptions.join(",")
+                ),
             );
-            r.properties.insert("exceptions".into(), exceptions.join(","));
+            r.properties
+                .insert("exceptions".into(), exceptions.join(","));
             r.exceptions = exceptions;
             return Some(r);
         }
         let Some(v) = &rule.validate else {
-            return Some(self.result(p, rule, RuleStatus::Error, "rule has no validate block".to_owned()));
+            return Some(self.result(
+                p,
+                rule,
+                RuleStatus::Error,
+                "rule has no validate block".to_owned(),
+            ));
         };
         let (status, message) = self.validate_body(rule, v, &resolver);
         if message == NO_RESPONSE {
@@ -615,14 +750,22 @@ impl<'a> Run<'a> {
         Some(self.result(p, rule, status, message))
     }
 
-    fn matching_exceptions(&self, p: &CompiledPolicy, rule: &Rule, resolver: &ContextResolver<'_>) -> Vec<String> {
+    fn matching_exceptions(
+        &self,
+        p: &CompiledPolicy,
+        rule: &Rule,
+        resolver: &ContextResolver<'_>,
+    ) -> Vec<String> {
         let mut out = Vec::new();
         let op = self.operation_text();
         let empty = RequestUser::default();
         let user = self.ctx.user.as_ref().unwrap_or(&empty);
         for ex in &self.inner.exceptions {
             let names_rule = ex.spec.exceptions.iter().any(|e| {
-                wildcard::matches(&e.policy_name, &p.qualified) && e.rule_names.iter().any(|r| wildcard::matches(r, &rule.name))
+                wildcard::matches(&e.policy_name, &p.qualified)
+                    && e.rule_names
+                        .iter()
+                        .any(|r| wildcard::matches(r, &rule.name))
             });
             if !names_rule {
                 continue;
@@ -653,12 +796,23 @@ impl<'a> Run<'a> {
     }
 
     /// MR-7.1: the validate sub-rule, in precedence order.
-    fn validate_body(&self, rule: &Rule, v: &Validation, resolver: &ContextResolver<'_>) -> (RuleStatus, String) {
+    fn validate_body(
+        &self,
+        rule: &Rule,
+        v: &Validation,
+        resolver: &ContextResolver<'_>,
+    ) -> (RuleStatus, String) {
         if v.manifests.is_some() {
-            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.manifests"));
+            return (
+                RuleStatus::Error,
+                format!("{UNSUPPORTED}validate.manifests"),
+            );
         }
         if v.pod_security.is_some() {
-            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.podSecurity"));
+            return (
+                RuleStatus::Error,
+                format!("{UNSUPPORTED}validate.podSecurity"),
+            );
         }
         if v.cel.is_some() {
             return (RuleStatus::Error, format!("{UNSUPPORTED}validate.cel"));
@@ -675,12 +829,22 @@ impl<'a> Run<'a> {
                 return (RuleStatus::Skip, NO_RESPONSE.to_owned());
             }
             let object = resolver.object();
-            return self.patterns(rule, v, v.pattern.as_ref(), v.any_pattern.as_ref(), &object, resolver);
+            return self.patterns(
+                rule,
+                v,
+                v.pattern.as_ref(),
+                v.any_pattern.as_ref(),
+                &object,
+                resolver,
+            );
         }
         if let Some(foreach) = &v.foreach {
             return self.foreach(rule, v, foreach, resolver, 0);
         }
-        (RuleStatus::Pass, format!("validation rule '{}' passed.", rule.name))
+        (
+            RuleStatus::Pass,
+            format!("validation rule '{}' passed.", rule.name),
+        )
     }
 
     fn message(&self, v: &Validation, resolver: &ContextResolver<'_>) -> Option<String> {
@@ -703,9 +867,12 @@ impl<'a> Run<'a> {
         let outcome = conditions::evaluate_optional_block(conditions, &mut |v: &Value| {
             substitute_if_needed(v, resolver).map_err(|e| e.to_string())
         });
-        conditions::deny_response(&rule.name, v.message.as_deref(), &outcome, &mut |m: &Value| {
-            substitute_if_needed(m, resolver).map_err(|e| e.to_string())
-        })
+        conditions::deny_response(
+            &rule.name,
+            v.message.as_deref(),
+            &outcome,
+            &mut |m: &Value| substitute_if_needed(m, resolver).map_err(|e| e.to_string()),
+        )
     }
 
     fn patterns(
@@ -730,9 +897,17 @@ impl<'a> Run<'a> {
                 Ok(p) => p,
                 Err(e) => return pattern::substitution_error_response(&e),
             };
-            return pattern::any_pattern_value_response(&rule.name, message.as_deref(), target, &any);
+            return pattern::any_pattern_value_response(
+                &rule.name,
+                message.as_deref(),
+                target,
+                &any,
+            );
         }
-        (RuleStatus::Pass, format!("validation rule '{}' passed.", rule.name))
+        (
+            RuleStatus::Pass,
+            format!("validation rule '{}' passed.", rule.name),
+        )
     }
 
     /// MR-7.4.
@@ -813,11 +988,21 @@ impl<'a> Run<'a> {
             let target = match (decl.element_scope, element.is_object()) {
                 (Some(false), _) | (None, false) => resolver.object(),
                 (Some(true), false) => {
-                    return Some((RuleStatus::Error, "elementScope is true but the element is not an object".to_owned()));
+                    return Some((
+                        RuleStatus::Error,
+                        "elementScope is true but the element is not an object".to_owned(),
+                    ));
                 }
                 (_, true) => element.clone(),
             };
-            return Some(self.patterns(rule, v, decl.pattern.as_ref(), decl.any_pattern.as_ref(), &target, resolver));
+            return Some(self.patterns(
+                rule,
+                v,
+                decl.pattern.as_ref(),
+                decl.any_pattern.as_ref(),
+                &target,
+                resolver,
+            ));
         }
         if let Some(nested) = &decl.foreach {
             let (status, msg) = self.foreach(rule, v, nested, resolver, depth + 1);
@@ -834,12 +1019,20 @@ impl<'a> Run<'a> {
 pub(crate) const NO_RESPONSE: &str = "\u{0}no response";
 
 fn substitute_if_needed(v: &Value, r: &dyn Resolver) -> Result<Value, VarError> {
-    if value_has_variables(v) { variables::substitute_value(v, r) } else { Ok(v.clone()) }
+    if value_has_variables(v) {
+        variables::substitute_value(v, r)
+    } else {
+        Ok(v.clone())
+    }
 }
 
 /// Patterns: `$(...)` references first (CV-10.10, P-11), then `{{ }}` variables.
 fn prepare_pattern(v: &Value, r: &dyn Resolver) -> Result<Value, String> {
-    let resolved = if value_has_references(v) { pattern::resolve_references(v)? } else { v.clone() };
+    let resolved = if value_has_references(v) {
+        pattern::resolve_references(v)?
+    } else {
+        v.clone()
+    };
     substitute_if_needed(&resolved, r).map_err(|e| e.to_string())
 }
 
@@ -847,7 +1040,9 @@ fn value_has_references(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains("$("),
         Value::Array(items) => items.iter().any(value_has_references),
-        Value::Object(m) => m.iter().any(|(k, x)| k.contains("$(") || value_has_references(x)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.contains("$(") || value_has_references(x)),
         _ => false,
     }
 }
@@ -856,13 +1051,20 @@ fn value_has_variables(v: &Value) -> bool {
     match v {
         Value::String(s) => s.contains("{{"),
         Value::Array(items) => items.iter().any(value_has_variables),
-        Value::Object(m) => m.iter().any(|(k, x)| k.contains("{{") || value_has_variables(x)),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.contains("{{") || value_has_variables(x)),
         _ => false,
     }
 }
 
-fn evaluate_conditions(c: &Conditions, resolver: &ContextResolver<'_>) -> Result<conditions::BlockOutcome, String> {
-    conditions::evaluate_block(c, &mut |v: &Value| substitute_if_needed(v, resolver).map_err(|e| e.to_string()))
+fn evaluate_conditions(
+    c: &Conditions,
+    resolver: &ContextResolver<'_>,
+) -> Result<conditions::BlockOutcome, String> {
+    conditions::evaluate_block(c, &mut |v: &Value| {
+        substitute_if_needed(v, resolver).map_err(|e| e.to_string())
+    })
 }
 
 /// The JSON context of one rule evaluation, with lazily failing context entries.
@@ -889,7 +1091,11 @@ impl<'r> ContextResolver<'r> {
 
     fn object(&self) -> Value {
         let data = self.data.borrow();
-        let key = if self.run.op == Operation::Delete { "/request/oldObject" } else { "/request/object" };
+        let key = if self.run.op == Operation::Delete {
+            "/request/oldObject"
+        } else {
+            "/request/object"
+        };
         data.pointer(key).cloned().unwrap_or(Value::Null)
     }
 
@@ -928,7 +1134,13 @@ impl<'r> ContextResolver<'r> {
                     Ok(Value::String(s)) => s,
                     _ => ns.to_owned(),
                 };
-                if let Some(obj) = self.run.ctx.external.config_maps.get(&format!("{ns}/{}", cm.name)) {
+                if let Some(obj) = self
+                    .run
+                    .ctx
+                    .external
+                    .config_maps
+                    .get(&format!("{ns}/{}", cm.name))
+                {
                     self.set(&e.name, obj.clone());
                 }
             } else if let Some(call) = &e.api_call {
@@ -936,7 +1148,9 @@ impl<'r> ContextResolver<'r> {
             } else if let Some(g) = &e.global_reference {
                 if let Some(data) = self.run.ctx.external.global_context.get(&g.name) {
                     let value = match &g.jmes_path {
-                        Some(path) => match Expression::compile(path).and_then(|x| x.search(data, &self.run.env)) {
+                        Some(path) => match Expression::compile(path)
+                            .and_then(|x| x.search(data, &self.run.env))
+                        {
                             Ok(v) => v,
                             Err(err) => {
                                 self.fail(&e.name, err.to_string());
@@ -972,17 +1186,22 @@ impl<'r> ContextResolver<'r> {
             .find(|m| m.url == url && (m.method.is_empty() || m.method == method));
         let Some(mock) = mock else { return };
         if !(200..300).contains(&mock.status) {
-            self.fail(name, format!("failed to load context entry {name}: HTTP {}", mock.status));
+            self.fail(
+                name,
+                format!("failed to load context entry {name}: HTTP {}", mock.status),
+            );
             return;
         }
         let value = match call.get("jmesPath").and_then(Value::as_str) {
-            Some(path) if !path.is_empty() => match Expression::compile(path).and_then(|x| x.search(&mock.body, &self.run.env)) {
-                Ok(v) => v,
-                Err(err) => {
-                    self.fail(name, err.to_string());
-                    return;
+            Some(path) if !path.is_empty() => {
+                match Expression::compile(path).and_then(|x| x.search(&mock.body, &self.run.env)) {
+                    Ok(v) => v,
+                    Err(err) => {
+                        self.fail(name, err.to_string());
+                        return;
+                    }
                 }
-            },
+            }
             _ => mock.body.clone(),
         };
         self.set(name, value);
@@ -1004,13 +1223,15 @@ impl<'r> ContextResolver<'r> {
         let outcome = if let Some(value) = &var.value {
             let value = substitute_if_needed(value, self).map_err(|e| e.to_string())?;
             match &jmes {
-                Some(j) => match Expression::compile(j).and_then(|x| x.search(&value, &self.run.env)) {
-                    Ok(v) => Some(v),
-                    Err(e) => match &default {
-                        Some(d) => Some(d.clone()),
-                        None => return Err(e.to_string()),
-                    },
-                },
+                Some(j) => {
+                    match Expression::compile(j).and_then(|x| x.search(&value, &self.run.env)) {
+                        Ok(v) => Some(v),
+                        Err(e) => match &default {
+                            Some(d) => Some(d.clone()),
+                            None => return Err(e.to_string()),
+                        },
+                    }
+                }
                 None => Some(value),
             }
         } else if let Some(j) = &jmes {
@@ -1026,7 +1247,9 @@ impl<'r> ContextResolver<'r> {
             default.clone()
         };
         match outcome {
-            Some(Value::Null) | None => Err("failed to add context entry since it evaluated to nil".to_owned()),
+            Some(Value::Null) | None => {
+                Err("failed to add context entry since it evaluated to nil".to_owned())
+            }
             Some(v) => Ok(v),
         }
     }
@@ -1042,7 +1265,11 @@ impl<'r> ContextResolver<'r> {
         {
             let failed = self.failed.borrow();
             if let Some((name, err)) = failed.iter().find(|(name, _)| mentions(expr, name)) {
-                return Err(VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: format!("{name}: {err}") });
+                return Err(VarError::Failed {
+                    expr: expr.to_owned(),
+                    path: String::new(),
+                    cause: format!("{name}: {err}"),
+                });
             }
         }
         let data = self.data.borrow();
@@ -1051,8 +1278,11 @@ impl<'r> ContextResolver<'r> {
         } else {
             let mut cache = self.cache.borrow_mut();
             if !cache.contains_key(expr) {
-                let compiled = Expression::compile(expr)
-                    .map_err(|e| VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: e.to_string() })?;
+                let compiled = Expression::compile(expr).map_err(|e| VarError::Failed {
+                    expr: expr.to_owned(),
+                    path: String::new(),
+                    cause: e.to_string(),
+                })?;
                 cache.insert(expr.to_owned(), compiled);
             }
             match cache.get(expr) {
@@ -1062,7 +1292,11 @@ impl<'r> ContextResolver<'r> {
         };
         result.map_err(|e| match e {
             JmesError::NotFound(key) => VarError::NotFound(key),
-            other => VarError::Failed { expr: expr.to_owned(), path: String::new(), cause: other.to_string() },
+            other => VarError::Failed {
+                expr: expr.to_owned(),
+                path: String::new(),
+                cause: other.to_string(),
+            },
         })
     }
 }

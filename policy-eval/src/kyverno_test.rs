@@ -100,24 +100,63 @@ pub struct SuiteOutcome {
 
 /// Kinds the CLI treats as cluster-scoped (CLI-5.1); everything else is namespaced.
 const CLUSTER_SCOPED: &[&str] = &[
-    "APIService", "CertificateSigningRequest", "ClusterCleanupPolicy", "ClusterPolicy", "ClusterPolicyReport",
-    "ClusterReport", "ClusterRole", "ClusterRoleBinding", "ComponentStatus", "CSIDriver", "CSINode",
-    "CustomResourceDefinition", "FlowSchema", "IngressClass", "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding", "MutatingWebhookConfiguration", "Namespace", "Node", "PersistentVolume",
-    "PodSecurityPolicy", "PriorityClass", "PriorityLevelConfiguration", "RuntimeClass", "SelfSubjectAccessReview",
-    "SelfSubjectReview", "SelfSubjectRulesReview", "StorageClass", "SubjectAccessReview", "TokenReview",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "ValidatingWebhookConfiguration",
-    "VolumeAttachment", "ValidatingPolicy", "MutatingPolicy", "GeneratingPolicy", "DeletingPolicy",
-    "ImageValidatingPolicy", "ClusterEphemeralReport", "GlobalContextEntry",
+    "APIService",
+    "CertificateSigningRequest",
+    "ClusterCleanupPolicy",
+    "ClusterPolicy",
+    "ClusterPolicyReport",
+    "ClusterReport",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CSIDriver",
+    "CSINode",
+    "CustomResourceDefinition",
+    "FlowSchema",
+    "IngressClass",
+    "MutatingAdmissionPolicy",
+    "MutatingAdmissionPolicyBinding",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "PriorityLevelConfiguration",
+    "RuntimeClass",
+    "SelfSubjectAccessReview",
+    "SelfSubjectReview",
+    "SelfSubjectRulesReview",
+    "StorageClass",
+    "SubjectAccessReview",
+    "TokenReview",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
+    "ValidatingPolicy",
+    "MutatingPolicy",
+    "GeneratingPolicy",
+    "DeletingPolicy",
+    "ImageValidatingPolicy",
+    "ClusterEphemeralReport",
+    "GlobalContextEntry",
 ];
 
 /// CLI-5.1: default namespace, `null` label-like maps → `{}`, numbers → floats.
 pub fn normalize_resource(mut v: Value) -> Value {
-    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+    let kind = v
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
     fix_nulls_and_numbers(&mut v);
     if !CLUSTER_SCOPED.contains(&kind.as_str()) {
         if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            let empty = meta.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
+            let empty = meta
+                .get("namespace")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty);
             if empty {
                 meta.insert("namespace".into(), Value::from("default"));
             }
@@ -130,7 +169,17 @@ fn fix_nulls_and_numbers(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if x.is_null() && matches!(k.as_str(), "annotations" | "labels" | "matchLabels" | "nodeSelector" | "data" | "stringData") {
+                if x.is_null()
+                    && matches!(
+                        k.as_str(),
+                        "annotations"
+                            | "labels"
+                            | "matchLabels"
+                            | "nodeSelector"
+                            | "data"
+                            | "stringData"
+                    )
+                {
                     *x = Value::Object(serde_json::Map::new());
                 } else {
                     fix_nulls_and_numbers(x);
@@ -149,7 +198,13 @@ fn fix_nulls_and_numbers(v: &mut Value) {
 
 fn resource_key(v: &Value) -> String {
     let r = ResourceRef::new(v);
-    format!("{}/{}/{}/{}", r.api_version(), r.kind(), r.namespace(), r.name())
+    format!(
+        "{}/{}/{}/{}",
+        r.api_version(),
+        r.kind(),
+        r.namespace(),
+        r.name()
+    )
 }
 
 fn capitalize(s: &str) -> String {
@@ -171,10 +226,16 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
             (r.is_generating_policy, "GeneratingPolicy"),
             (r.is_deleting_policy, "DeletingPolicy"),
             (r.is_image_validating_policy, "ImageValidatingPolicy"),
-            (r.is_validating_admission_policy, "ValidatingAdmissionPolicy"),
+            (
+                r.is_validating_admission_policy,
+                "ValidatingAdmissionPolicy",
+            ),
             (r.is_mutating_admission_policy, "MutatingAdmissionPolicy"),
         ];
-        flags.into_iter().find(|(f, _)| *f == Some(true)).map(|(_, k)| k)
+        flags
+            .into_iter()
+            .find(|(f, _)| *f == Some(true))
+            .map(|(_, k)| k)
     });
     if let Some(kind) = cel_rows {
         return unsupported(kind);
@@ -187,13 +248,27 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
     if test.results.iter().any(|r| r.patched_resources.is_some()) {
         return unsupported("mutate (patchedResources)");
     }
-    if test.results.iter().any(|r| r.generated_resource.is_some() || !r.generated_resources.is_empty()) {
+    if test
+        .results
+        .iter()
+        .any(|r| r.generated_resource.is_some() || !r.generated_resources.is_empty())
+    {
         return unsupported("generate (generatedResource)");
     }
 
-    let engine = match Engine::builder().policies(input.policies.iter().cloned()).exceptions(input.exceptions.iter().cloned()).build() {
+    let engine = match Engine::builder()
+        .policies(input.policies.iter().cloned())
+        .exceptions(input.exceptions.iter().cloned())
+        .build()
+    {
         Ok(e) => e,
-        Err(e) => return SuiteOutcome { status: SuiteStatus::Error, reason: Some(e.to_string()), rows: Vec::new() },
+        Err(e) => {
+            return SuiteOutcome {
+                status: SuiteStatus::Error,
+                reason: Some(e.to_string()),
+                rows: Vec::new(),
+            };
+        }
     };
     let values = input.values.clone().map(Arc::new);
     let global_op = input
@@ -220,7 +295,11 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
             let r = ResourceRef::new(ns);
             let labels = r
                 .labels()
-                .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned()))).collect())
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+                        .collect()
+                })
                 .unwrap_or_default();
             namespace_labels.insert(r.name().to_owned(), labels);
         }
@@ -235,7 +314,9 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
     });
     let base_ctx = EvalContext {
         now: input.now.unwrap_or(SystemTime::UNIX_EPOCH),
-        operation: global_op.as_deref().map_or(Operation::Create, Operation::parse),
+        operation: global_op
+            .as_deref()
+            .map_or(Operation::Create, Operation::parse),
         operation_text: None,
         user,
         namespace_labels,
@@ -246,37 +327,69 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
     };
     // CLI-1.4: de-duplicated resources (first kept).
     let mut seen = BTreeSet::new();
-    let resources: Vec<&Value> = input.resources.iter().filter(|r| seen.insert(resource_key(r))).collect();
+    let resources: Vec<&Value> = input
+        .resources
+        .iter()
+        .filter(|r| seen.insert(resource_key(r)))
+        .collect();
 
     let run = |ctx: &EvalContext| -> Vec<(String, &Value, Evaluation)> {
-        resources.iter().map(|r| (resource_key(r), *r, engine.evaluate(r, ctx))).collect()
+        resources
+            .iter()
+            .map(|r| (resource_key(r), *r, engine.evaluate(r, ctx)))
+            .collect()
     };
     let default_run = run(&base_ctx);
     let mut op_runs: BTreeMap<String, Vec<(String, &Value, Evaluation)>> = BTreeMap::new();
     for r in &test.results {
         if let Some(op) = &r.operation {
             if !op_runs.contains_key(op) {
-                let ctx = EvalContext { operation: Operation::parse(op), operation_text: Some(op.clone()), ..base_ctx.clone() };
+                let ctx = EvalContext {
+                    operation: Operation::parse(op),
+                    operation_text: Some(op.clone()),
+                    ..base_ctx.clone()
+                };
                 op_runs.insert(op.clone(), run(&ctx));
             }
         }
     }
 
-    let skipped: BTreeMap<&str, &str> = engine.skipped().iter().map(|s| (s.policy.as_str(), s.reason.as_str())).collect();
+    let skipped: BTreeMap<&str, &str> = engine
+        .skipped()
+        .iter()
+        .map(|s| (s.policy.as_str(), s.reason.as_str()))
+        .collect();
     let mut rows = Vec::new();
     let mut unsupported_feature: Option<String> = None;
     for entry in &test.results {
-        let run = entry.operation.as_ref().and_then(|op| op_runs.get(op)).unwrap_or(&default_run);
+        let run = entry
+            .operation
+            .as_ref()
+            .and_then(|op| op_runs.get(op))
+            .unwrap_or(&default_run);
         let selected = select_resources(entry, run);
         let policy_name = entry.policy.rsplit('/').next().unwrap_or(&entry.policy);
         let rule = entry.rule.as_deref().unwrap_or("");
         for (key, _res, eval) in selected {
-            let responses: Vec<_> = eval.responses.iter().filter(|r| r.name == policy_name).collect();
+            let responses: Vec<_> = eval
+                .responses
+                .iter()
+                .filter(|r| r.name == policy_name)
+                .collect();
             if responses.is_empty() {
                 let qualified = entry.policy.as_str();
                 let invalid = skipped.get(qualified).or_else(|| skipped.get(policy_name));
                 rows.push(match invalid {
-                    Some(reason) => row(entry, rule, key, "skip", true, "Invalid Policy", reason, true),
+                    Some(reason) => row(
+                        entry,
+                        rule,
+                        key,
+                        "skip",
+                        true,
+                        "Invalid Policy",
+                        reason,
+                        true,
+                    ),
                     None => row(entry, rule, key, "not found", false, "Not found", "", false),
                 });
                 continue;
@@ -295,29 +408,61 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
                     }
                     let actual = result.status.as_str();
                     let passed = actual == entry.result;
-                    let reason = if passed { "Ok".to_owned() } else { format!("Want {}, got {actual}", entry.result) };
-                    let mut r = row(entry, &result.rule, key, actual, passed, &reason, &result.message, passed && entry.result == "skip");
+                    let reason = if passed {
+                        "Ok".to_owned()
+                    } else {
+                        format!("Want {}, got {actual}", entry.result)
+                    };
+                    let mut r = row(
+                        entry,
+                        &result.rule,
+                        key,
+                        actual,
+                        passed,
+                        &reason,
+                        &result.message,
+                        passed && entry.result == "skip",
+                    );
                     r.rule = result.rule.clone();
                     rows.push(r);
                 }
                 if !produced {
-                    rows.push(row(entry, rule, key, "excluded", true, "Excluded", "", true));
+                    rows.push(row(
+                        entry, rule, key, "excluded", true, "Excluded", "", true,
+                    ));
                 }
             }
         }
     }
     let status = if let Some(f) = &unsupported_feature {
-        return SuiteOutcome { status: SuiteStatus::Unsupported, reason: Some(format!("unsupported: {f}")), rows };
+        return SuiteOutcome {
+            status: SuiteStatus::Unsupported,
+            reason: Some(format!("unsupported: {f}")),
+            rows,
+        };
     } else if rows.iter().all(|r| r.passed) {
         SuiteStatus::Pass
     } else {
         SuiteStatus::Fail
     };
-    SuiteOutcome { status, reason: None, rows }
+    SuiteOutcome {
+        status,
+        reason: None,
+        rows,
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
-fn row(entry: &TestResult, rule: &str, resource: &str, actual: &str, passed: bool, reason: &str, message: &str, skip_counter: bool) -> Row {
+fn row(
+    entry: &TestResult,
+    rule: &str,
+    resource: &str,
+    actual: &str,
+    passed: bool,
+    reason: &str,
+    message: &str,
+    skip_counter: bool,
+) -> Row {
     Row {
         policy: entry.policy.clone(),
         rule: rule.to_owned(),
@@ -333,11 +478,18 @@ fn row(entry: &TestResult, rule: &str, resource: &str, actual: &str, passed: boo
 }
 
 fn unsupported(feature: &str) -> SuiteOutcome {
-    SuiteOutcome { status: SuiteStatus::Unsupported, reason: Some(format!("unsupported: {feature}")), rows: Vec::new() }
+    SuiteOutcome {
+        status: SuiteStatus::Unsupported,
+        reason: Some(format!("unsupported: {feature}")),
+        rows: Vec::new(),
+    }
 }
 
 /// CLI-6.2.
-fn select_resources<'r, 'v>(entry: &TestResult, run: &'r [(String, &'v Value, Evaluation)]) -> Vec<(&'r str, &'v Value, &'r Evaluation)> {
+fn select_resources<'r, 'v>(
+    entry: &TestResult,
+    run: &'r [(String, &'v Value, Evaluation)],
+) -> Vec<(&'r str, &'v Value, &'r Evaluation)> {
     let mut picked: Vec<usize> = Vec::new();
     for name in &entry.resources {
         for (i, (_, v, _)) in run.iter().enumerate() {
@@ -352,10 +504,17 @@ fn select_resources<'r, 'v>(entry: &TestResult, run: &'r [(String, &'v Value, Ev
         }
     }
     for spec in &entry.resource_specs {
-        let gv = if spec.group.is_empty() { spec.version.clone() } else { format!("{}/{}", spec.group, spec.version) };
+        let gv = if spec.group.is_empty() {
+            spec.version.clone()
+        } else {
+            format!("{}/{}", spec.group, spec.version)
+        };
         for (i, (_, v, _)) in run.iter().enumerate() {
             let r = ResourceRef::new(v);
-            let hit = r.api_version() == gv && r.kind() == spec.kind && r.namespace() == spec.namespace && r.name() == spec.name;
+            let hit = r.api_version() == gv
+                && r.kind() == spec.kind
+                && r.namespace() == spec.namespace
+                && r.name() == spec.name;
             if hit && !picked.contains(&i) {
                 picked.push(i);
             }
@@ -365,7 +524,11 @@ fn select_resources<'r, 'v>(entry: &TestResult, run: &'r [(String, &'v Value, Ev
     if picked.is_empty() {
         picked = (0..run.len()).collect();
     }
-    picked.into_iter().filter_map(|i| run.get(i)).map(|(k, v, e)| (k.as_str(), *v, e)).collect()
+    picked
+        .into_iter()
+        .filter_map(|i| run.get(i))
+        .map(|(k, v, e)| (k.as_str(), *v, e))
+        .collect()
 }
 
 /// Kyverno's summary counters (CLI-6.10): (pass, skip, fail).

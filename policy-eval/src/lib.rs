@@ -13,11 +13,11 @@
 mod autogen;
 mod conditions;
 mod context;
-mod engine;
-pub mod kyverno_test;
 mod duration;
+mod engine;
 mod gofmt;
 mod jmespath;
+pub mod kyverno_test;
 mod matching;
 mod pattern;
 mod quantity;
@@ -25,5 +25,7 @@ mod variables;
 mod wildcard;
 
 pub use context::{ApiCallMock, EvalContext, ExternalData, Operation};
-pub use engine::{BuildError, Engine, EngineBuilder, Evaluation, PolicyResponse, SkippedPolicy, Stage};
+pub use engine::{
+    BuildError, Engine, EngineBuilder, Evaluation, PolicyResponse, SkippedPolicy, Stage,
+};
 pub use matching::RequestUser;

@@ -40,7 +40,9 @@ fn is_version(s: &str) -> bool {
         return true;
     }
     // ^v\d+((alpha|beta)\d+)?$
-    let Some(rest) = s.strip_prefix('v') else { return false };
+    let Some(rest) = s.strip_prefix('v') else {
+        return false;
+    };
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 {
         return false;
@@ -49,7 +51,9 @@ fn is_version(s: &str) -> bool {
     if tail.is_empty() {
         return true;
     }
-    let after = tail.strip_prefix("alpha").or_else(|| tail.strip_prefix("beta"));
+    let after = tail
+        .strip_prefix("alpha")
+        .or_else(|| tail.strip_prefix("beta"));
     after.is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
@@ -62,23 +66,64 @@ impl KindSelector {
         }
         let s = |x: &str| x.to_owned();
         match parts.as_slice() {
-            [k] => Self { group: s("*"), version: s("*"), kind: s(k), subresource: String::new() },
-            ["*", "*"] => Self { group: s("*"), version: s("*"), kind: s("*"), subresource: s("*") },
-            ["*", sub] if sub.chars().all(|c| !c.is_uppercase()) => {
-                Self { group: s("*"), version: s("*"), kind: s("*"), subresource: s(sub) }
-            }
-            [v, k] if is_version(v) => Self { group: s("*"), version: s(v), kind: s(k), subresource: String::new() },
-            [k, sub] => Self { group: s("*"), version: s("*"), kind: s(k), subresource: s(sub) },
-            [v, k, sub] if is_version(v) => Self { group: s("*"), version: s(v), kind: s(k), subresource: s(sub) },
-            [g, v, k] => Self { group: s(g), version: s(v), kind: s(k), subresource: String::new() },
-            [g, v, k, sub] => Self { group: s(g), version: s(v), kind: s(k), subresource: s(sub) },
+            [k] => Self {
+                group: s("*"),
+                version: s("*"),
+                kind: s(k),
+                subresource: String::new(),
+            },
+            ["*", "*"] => Self {
+                group: s("*"),
+                version: s("*"),
+                kind: s("*"),
+                subresource: s("*"),
+            },
+            ["*", sub] if sub.chars().all(|c| !c.is_uppercase()) => Self {
+                group: s("*"),
+                version: s("*"),
+                kind: s("*"),
+                subresource: s(sub),
+            },
+            [v, k] if is_version(v) => Self {
+                group: s("*"),
+                version: s(v),
+                kind: s(k),
+                subresource: String::new(),
+            },
+            [k, sub] => Self {
+                group: s("*"),
+                version: s("*"),
+                kind: s(k),
+                subresource: s(sub),
+            },
+            [v, k, sub] if is_version(v) => Self {
+                group: s("*"),
+                version: s(v),
+                kind: s(k),
+                subresource: s(sub),
+            },
+            [g, v, k] => Self {
+                group: s(g),
+                version: s(v),
+                kind: s(k),
+                subresource: String::new(),
+            },
+            [g, v, k, sub] => Self {
+                group: s(g),
+                version: s(v),
+                kind: s(k),
+                subresource: s(sub),
+            },
             _ => {
                 // More than four parts: treat the leading ones as a dotted group (`a.b.c/v1/K`
                 // split oddly); keep the last three as version, kind, subresource.
                 let n = parts.len();
                 let get = |i: usize| parts.get(i).copied().unwrap_or("");
                 Self {
-                    group: parts.get(..n.saturating_sub(3)).map(|g| g.join(".")).unwrap_or_default(),
+                    group: parts
+                        .get(..n.saturating_sub(3))
+                        .map(|g| g.join("."))
+                        .unwrap_or_default(),
                     version: s(get(n.saturating_sub(3))),
                     kind: s(get(n.saturating_sub(2))),
                     subresource: s(get(n.saturating_sub(1))),
@@ -88,7 +133,13 @@ impl KindSelector {
     }
 
     /// MR-3.6: every component wildcard-matches.
-    pub(crate) fn matches(&self, group: &str, version: &str, kind: &str, subresource: &str) -> bool {
+    pub(crate) fn matches(
+        &self,
+        group: &str,
+        version: &str,
+        kind: &str,
+        subresource: &str,
+    ) -> bool {
         let sub_ok = wildcard::matches(&self.subresource, subresource)
             // A Pod's ephemeralcontainers subresource is matched by entries for Pod.
             || (kind == "Pod" && subresource == "ephemeralcontainers" && self.subresource.is_empty());
@@ -131,7 +182,11 @@ impl<'a> MatchSubject<'a> {
         user: Option<&'a RequestUser>,
     ) -> Self {
         let r = policy_model::ResourceRef::new(resource);
-        let name = if r.name().is_empty() { r.generate_name() } else { r.name() };
+        let name = if r.name().is_empty() {
+            r.generate_name()
+        } else {
+            r.name()
+        };
         Self {
             group: r.group(),
             version: r.version(),
@@ -150,22 +205,30 @@ impl<'a> MatchSubject<'a> {
 
 fn label_map(labels: Option<&Map<String, Value>>) -> BTreeMap<&str, &str> {
     labels
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.as_str(), v)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// MR-3.7: a label selector whose `matchLabels` may contain wildcards.
 pub(crate) fn selector_matches(selector: &LabelSelector, labels: &BTreeMap<&str, &str>) -> bool {
     for (key, value) in &selector.match_labels {
-        let (k, v): (String, String) = if wildcard::has_wildcard(key) || wildcard::has_wildcard(value) {
-            // Replace by the first (sorted) matching label, else `*`/`?` → `0`.
-            match labels.iter().find(|(lk, lv)| wildcard::matches(key, lk) && wildcard::matches(value, lv)) {
-                Some((lk, lv)) => ((*lk).to_owned(), (*lv).to_owned()),
-                None => (key.replace(['*', '?'], "0"), value.replace(['*', '?'], "0")),
-            }
-        } else {
-            (key.clone(), value.clone())
-        };
+        let (k, v): (String, String) =
+            if wildcard::has_wildcard(key) || wildcard::has_wildcard(value) {
+                // Replace by the first (sorted) matching label, else `*`/`?` → `0`.
+                match labels
+                    .iter()
+                    .find(|(lk, lv)| wildcard::matches(key, lk) && wildcard::matches(value, lv))
+                {
+                    Some((lk, lv)) => ((*lk).to_owned(), (*lv).to_owned()),
+                    None => (key.replace(['*', '?'], "0"), value.replace(['*', '?'], "0")),
+                }
+            } else {
+                (key.clone(), value.clone())
+            };
         if labels.get(k.as_str()) != Some(&v.as_str()) {
             return false;
         }
@@ -220,7 +283,11 @@ fn resource_matches(rd: &ResourceDescription, s: &MatchSubject<'_>) -> bool {
         return false;
     }
     if !rd.namespaces.is_empty() {
-        let ns = if s.kind == "Namespace" { s.name } else { s.namespace };
+        let ns = if s.kind == "Namespace" {
+            s.name
+        } else {
+            s.namespace
+        };
         if !rd.namespaces.iter().any(|n| wildcard::matches(n, ns)) {
             return false;
         }
@@ -228,7 +295,9 @@ fn resource_matches(rd: &ResourceDescription, s: &MatchSubject<'_>) -> bool {
     if !rd.annotations.is_empty() {
         let annotations = label_map(s.annotations);
         let all = rd.annotations.iter().all(|(k, v)| {
-            annotations.iter().any(|(k1, v1)| wildcard::matches(k, k1) && wildcard::matches(v, v1))
+            annotations
+                .iter()
+                .any(|(k1, v1)| wildcard::matches(k, k1) && wildcard::matches(v, v1))
         });
         if !all {
             return false;
@@ -264,7 +333,10 @@ fn subject_matches(subject: &Subject, user: &RequestUser) -> bool {
             let sa = format!("system:serviceaccount:{ns}:{}", subject.name);
             wildcard::matches(&sa, &user.username)
         }
-        "Group" => user.groups.iter().any(|g| wildcard::matches(&subject.name, g)),
+        "Group" => user
+            .groups
+            .iter()
+            .any(|g| wildcard::matches(&subject.name, g)),
         "User" => wildcard::matches(&subject.name, &user.username),
         _ => false,
     }
@@ -275,7 +347,12 @@ fn user_matches(f: &ResourceFilterRef<'_>, user: &RequestUser) -> bool {
     if !f.roles.is_empty() && !f.roles.iter().any(|r| user.roles.contains(r)) {
         return false;
     }
-    if !f.cluster_roles.is_empty() && !f.cluster_roles.iter().any(|r| user.cluster_roles.contains(r)) {
+    if !f.cluster_roles.is_empty()
+        && !f
+            .cluster_roles
+            .iter()
+            .any(|r| user.cluster_roles.contains(r))
+    {
         return false;
     }
     if !f.subjects.is_empty() && !f.subjects.iter().any(|s| subject_matches(s, user)) {
@@ -339,7 +416,11 @@ pub(crate) fn excluded(m: &MatchResources, s: &MatchSubject<'_>) -> bool {
 }
 
 /// A rule applies when `match` selects the resource and `exclude` does not leave it out.
-pub(crate) fn rule_applies(m: &MatchResources, exclude: Option<&MatchResources>, s: &MatchSubject<'_>) -> bool {
+pub(crate) fn rule_applies(
+    m: &MatchResources,
+    exclude: Option<&MatchResources>,
+    s: &MatchSubject<'_>,
+) -> bool {
     matches(m, s) && !exclude.is_some_and(|e| excluded(e, s))
 }
 
@@ -355,19 +436,30 @@ mod tests {
 
     #[test]
     fn kind_selector_shapes_mr_3_6() {
-        let t = |g: &str, v: &str, k: &str, s: &str| (g.to_owned(), v.to_owned(), k.to_owned(), s.to_owned());
+        let t = |g: &str, v: &str, k: &str, s: &str| {
+            (g.to_owned(), v.to_owned(), k.to_owned(), s.to_owned())
+        };
         assert_eq!(sel("Pod"), t("*", "*", "Pod", ""));
         assert_eq!(sel("*/*"), t("*", "*", "*", "*"));
         assert_eq!(sel("*/status"), t("*", "*", "*", "status"));
         assert_eq!(sel("v1/Pod"), t("*", "v1", "Pod", ""));
-        assert_eq!(sel("v2beta1/HorizontalPodAutoscaler"), t("*", "v2beta1", "HorizontalPodAutoscaler", ""));
+        assert_eq!(
+            sel("v2beta1/HorizontalPodAutoscaler"),
+            t("*", "v2beta1", "HorizontalPodAutoscaler", "")
+        );
         assert_eq!(sel("Pod/exec"), t("*", "*", "Pod", "exec"));
         assert_eq!(sel("Pod.exec"), t("*", "*", "Pod", "exec"));
         assert_eq!(sel("v1/Pod/exec"), t("*", "v1", "Pod", "exec"));
         assert_eq!(sel("apps/v1/Deployment"), t("apps", "v1", "Deployment", ""));
-        assert_eq!(sel("networking.k8s.io/v1/Ingress"), t("networking.k8s.io", "v1", "Ingress", ""));
+        assert_eq!(
+            sel("networking.k8s.io/v1/Ingress"),
+            t("networking.k8s.io", "v1", "Ingress", "")
+        );
         assert_eq!(sel("apps/*/Deployment"), t("apps", "*", "Deployment", ""));
-        assert_eq!(sel("apps/v1/Deployment/scale"), t("apps", "v1", "Deployment", "scale"));
+        assert_eq!(
+            sel("apps/v1/Deployment/scale"),
+            t("apps", "v1", "Deployment", "scale")
+        );
     }
 
     #[test]
@@ -379,7 +471,9 @@ mod tests {
         assert!(!pod("Pod/status"), "a plain resource has no subresource");
         assert!(!pod("apps/v1/Pod"));
         assert!(KindSelector::parse("Pod").matches("", "v1", "Pod", "ephemeralcontainers"));
-        assert!(!KindSelector::parse("batch/v1/CronJob").matches("batch", "v1beta1", "CronJob", ""));
+        assert!(
+            !KindSelector::parse("batch/v1/CronJob").matches("batch", "v1beta1", "CronJob", "")
+        );
     }
 
     fn subject(v: &Value) -> MatchSubject<'_> {
@@ -395,16 +489,40 @@ mod tests {
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1", "namespace": "prod",
             "annotations": {"team": "payments"}}});
         let s = subject(&pod);
-        assert!(matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "names": ["web-*"]}}]})), &s));
-        assert!(!matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "names": ["db-*"]}}]})), &s));
-        assert!(matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "namespaces": ["pr?d"]}}]})), &s));
-        assert!(matches(&rd(json!({"any": [{"resources": {"annotations": {"te*": "pay*"}}}]})), &s));
-        assert!(!matches(&rd(json!({"any": [{"resources": {"annotations": {"team": "ops"}}}]})), &s));
+        assert!(matches(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"], "names": ["web-*"]}}]})),
+            &s
+        ));
+        assert!(!matches(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"], "names": ["db-*"]}}]})),
+            &s
+        ));
+        assert!(matches(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"], "namespaces": ["pr?d"]}}]})),
+            &s
+        ));
+        assert!(matches(
+            &rd(json!({"any": [{"resources": {"annotations": {"te*": "pay*"}}}]})),
+            &s
+        ));
+        assert!(!matches(
+            &rd(json!({"any": [{"resources": {"annotations": {"team": "ops"}}}]})),
+            &s
+        ));
         // MR-3.3.4: a Namespace is matched by its own name.
-        let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}});
-        assert!(matches(&rd(json!({"any": [{"resources": {"kinds": ["Namespace"], "namespaces": ["kube-*"]}}]})), &subject(&ns)));
+        let ns =
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kube-system"}});
+        assert!(matches(
+            &rd(
+                json!({"any": [{"resources": {"kinds": ["Namespace"], "namespaces": ["kube-*"]}}]})
+            ),
+            &subject(&ns)
+        ));
         // MR-3.3.1: operations.
-        assert!(!matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}}]})), &s));
+        assert!(!matches(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"], "operations": ["UPDATE"]}}]})),
+            &s
+        ));
     }
 
     #[test]
@@ -414,11 +532,20 @@ mod tests {
         assert!(!matches(&rd(json!({"any": [{"resources": {}}]})), &s));
         assert!(!matches(&rd(json!({})), &s));
         // MR-3.2.4: without user info a user-only match filter is empty.
-        assert!(!matches(&rd(json!({"any": [{"subjects": [{"kind": "User", "name": "x"}]}]})), &s));
+        assert!(!matches(
+            &rd(json!({"any": [{"subjects": [{"kind": "User", "name": "x"}]}]})),
+            &s
+        ));
         // ...but a resource+user filter matches on its resource part alone.
-        assert!(matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"]}, "roles": ["ns:admin"]}]})), &s));
+        assert!(matches(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"]}, "roles": ["ns:admin"]}]})),
+            &s
+        ));
         // MR-3.5.4: exclude with user criteria never applies without user info.
-        assert!(!excluded(&rd(json!({"any": [{"resources": {"kinds": ["Pod"]}, "clusterRoles": ["admin"]}]})), &s));
+        assert!(!excluded(
+            &rd(json!({"any": [{"resources": {"kinds": ["Pod"]}, "clusterRoles": ["admin"]}]})),
+            &s
+        ));
     }
 
     #[test]
@@ -432,45 +559,100 @@ mod tests {
             ..RequestUser::default()
         };
         let s = MatchSubject::of(&pod, "CREATE", None, Some(&user));
-        assert!(matches(&rd(json!({"any": [{"subjects": [{"kind": "ServiceAccount", "namespace": "ci", "name": "deploy*"}]}]})), &s));
-        assert!(matches(&rd(json!({"any": [{"subjects": [{"kind": "Group", "name": "system:*"}]}]})), &s));
+        assert!(matches(
+            &rd(
+                json!({"any": [{"subjects": [{"kind": "ServiceAccount", "namespace": "ci", "name": "deploy*"}]}]})
+            ),
+            &s
+        ));
+        assert!(matches(
+            &rd(json!({"any": [{"subjects": [{"kind": "Group", "name": "system:*"}]}]})),
+            &s
+        ));
         assert!(matches(&rd(json!({"any": [{"roles": ["ci:editor"]}]})), &s));
-        assert!(!matches(&rd(json!({"any": [{"clusterRoles": ["admin"]}]})), &s));
-        assert!(excluded(&rd(json!({"any": [{"clusterRoles": ["view"]}]})), &s));
+        assert!(!matches(
+            &rd(json!({"any": [{"clusterRoles": ["admin"]}]})),
+            &s
+        ));
+        assert!(excluded(
+            &rd(json!({"any": [{"clusterRoles": ["view"]}]})),
+            &s
+        ));
     }
 
     #[test]
     fn any_all_legacy_mr_3_2_2() {
-        let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}});
+        let pod =
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "x"}});
         let s = subject(&pod);
-        let all = rd(json!({"all": [{"resources": {"kinds": ["Pod"]}}, {"resources": {"namespaces": ["y"]}}]}));
+        let all = rd(
+            json!({"all": [{"resources": {"kinds": ["Pod"]}}, {"resources": {"namespaces": ["y"]}}]}),
+        );
         assert!(!matches(&all, &s));
         let legacy = rd(json!({"resources": {"kinds": ["Pod"]}}));
         assert!(matches(&legacy, &s));
-        let ex_all = rd(json!({"all": [{"resources": {"kinds": ["Pod"]}}, {"resources": {"namespaces": ["x"]}}]}));
+        let ex_all = rd(
+            json!({"all": [{"resources": {"kinds": ["Pod"]}}, {"resources": {"namespaces": ["x"]}}]}),
+        );
         assert!(excluded(&ex_all, &s));
     }
 
     #[test]
     fn label_selectors_mr_3_7() {
-        let labels: BTreeMap<&str, &str> = [("app", "web"), ("tier", "front")].into_iter().collect();
+        let labels: BTreeMap<&str, &str> =
+            [("app", "web"), ("tier", "front")].into_iter().collect();
         let s = |j: Value| serde_json::from_value::<LabelSelector>(j).unwrap();
-        assert!(selector_matches(&s(json!({"matchLabels": {"app": "web"}})), &labels));
-        assert!(selector_matches(&s(json!({"matchLabels": {"ti*": "fr?nt"}})), &labels));
-        assert!(!selector_matches(&s(json!({"matchLabels": {"x*": "*"}})), &labels));
-        assert!(selector_matches(&s(json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]})), &labels));
-        assert!(selector_matches(&s(json!({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]})), &labels));
-        assert!(!selector_matches(&s(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})), &labels));
-        assert!(selector_matches(&s(json!({})), &labels), "an empty selector selects everything");
+        assert!(selector_matches(
+            &s(json!({"matchLabels": {"app": "web"}})),
+            &labels
+        ));
+        assert!(selector_matches(
+            &s(json!({"matchLabels": {"ti*": "fr?nt"}})),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &s(json!({"matchLabels": {"x*": "*"}})),
+            &labels
+        ));
+        assert!(selector_matches(
+            &s(
+                json!({"matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod"]}]})
+            ),
+            &labels
+        ));
+        assert!(selector_matches(
+            &s(json!({"matchExpressions": [{"key": "env", "operator": "DoesNotExist"}]})),
+            &labels
+        ));
+        assert!(!selector_matches(
+            &s(json!({"matchExpressions": [{"key": "app", "operator": "Bogus"}]})),
+            &labels
+        ));
+        assert!(
+            selector_matches(&s(json!({})), &labels),
+            "an empty selector selects everything"
+        );
     }
 
     #[test]
     fn namespace_selector_mr_3_3_7() {
         let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "namespace": "prod"}});
-        let ns_labels: BTreeMap<String, String> = [("env".to_owned(), "prod".to_owned())].into_iter().collect();
+        let ns_labels: BTreeMap<String, String> = [("env".to_owned(), "prod".to_owned())]
+            .into_iter()
+            .collect();
         let s = MatchSubject::of(&pod, "CREATE", Some(&ns_labels), None);
-        assert!(matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": {"matchLabels": {"env": "prod"}}}}]})), &s));
+        assert!(matches(
+            &rd(
+                json!({"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": {"matchLabels": {"env": "prod"}}}}]})
+            ),
+            &s
+        ));
         let unknown = MatchSubject::of(&pod, "CREATE", None, None);
-        assert!(!matches(&rd(json!({"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": {"matchLabels": {"env": "prod"}}}}]})), &unknown));
+        assert!(!matches(
+            &rd(
+                json!({"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": {"matchLabels": {"env": "prod"}}}}]})
+            ),
+            &unknown
+        ));
     }
 }

@@ -142,7 +142,12 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
     }
     if pos >= end {
         // why: Go returns early with "0" here (so "-" and "000" are zero).
-        return Some(Scanned { positive, num: "0", denom: "", suffix: "" });
+        return Some(Scanned {
+            positive,
+            num: "0",
+            denom: "",
+            suffix: "",
+        });
     }
     let num_start = pos;
     while b.get(pos).is_some_and(u8::is_ascii_digit) {
@@ -174,7 +179,12 @@ fn scan(s: &str) -> Option<Scanned<'_>> {
     if pos != end {
         return None;
     }
-    Some(Scanned { positive, num, denom, suffix: s.get(suffix_start..)? })
+    Some(Scanned {
+        positive,
+        num,
+        denom,
+        suffix: s.get(suffix_start..)?,
+    })
 }
 
 /// Go `quantitySuffixer.interpret`: `(base, exponent, format)`.
@@ -240,7 +250,11 @@ impl Quantity {
             return None;
         }
         if s == "0" {
-            return Some(Quantity { unscaled: 0, scale: 0, format: QuantityFormat::DecimalSi });
+            return Some(Quantity {
+                unscaled: 0,
+                scale: 0,
+                format: QuantityFormat::DecimalSi,
+            });
         }
         let sc = scan(s)?;
         let (base, exponent, format) = interpret_suffix(sc.suffix)?;
@@ -258,16 +272,28 @@ impl Quantity {
             _ => 18 - (num_len + denom_len),
         };
         if precision >= 0 {
-            let scale_go = if base == 10 { exponent - denom_len } else { -denom_len };
+            let scale_go = if base == 10 {
+                exponent - denom_len
+            } else {
+                -denom_len
+            };
             if scale_go >= -9 {
                 let mut digits = String::with_capacity(sc.num.len() + sc.denom.len());
                 digits.push_str(sc.num);
                 digits.push_str(sc.denom);
                 let value = i64::try_from(digits_value(&digits)?).ok()?;
-                let mantissa: i64 = if base == 2 { 1_i64.checked_shl(u32::try_from(exponent).ok()?)? } else { 1 };
+                let mantissa: i64 = if base == 2 {
+                    1_i64.checked_shl(u32::try_from(exponent).ok()?)?
+                } else {
+                    1
+                };
                 if let Some(result) = value.checked_mul(mantissa) {
                     let signed = if sc.positive { result } else { -result };
-                    return Some(Quantity { unscaled: i128::from(signed), scale: -scale_go, format });
+                    return Some(Quantity {
+                        unscaled: i128::from(signed),
+                        scale: -scale_go,
+                        format,
+                    });
                 }
             }
         }
@@ -294,11 +320,16 @@ impl Quantity {
         }
         let mut format = format;
         if format == QuantityFormat::BinarySi {
-            let q = Quantity { unscaled, scale, format };
+            let q = Quantity {
+                unscaled,
+                scale,
+                format,
+            };
             if q.cmp_value(&Quantity::from_int(MAX_BINARY, format)) == Ordering::Greater {
                 unscaled = MAX_BINARY;
                 scale = 0;
-            } else if unscaled > 0 && q.cmp_value(&Quantity::from_int(1, format)) == Ordering::Less {
+            } else if unscaled > 0 && q.cmp_value(&Quantity::from_int(1, format)) == Ordering::Less
+            {
                 format = QuantityFormat::DecimalSi;
             }
         }
@@ -306,12 +337,20 @@ impl Quantity {
             return None;
         }
         let unscaled = if sc.positive { unscaled } else { -unscaled };
-        Some(Quantity { unscaled, scale, format })
+        Some(Quantity {
+            unscaled,
+            scale,
+            format,
+        })
     }
 
     /// An integral quantity (Go `resource.NewQuantity`).
     pub(crate) fn from_int(value: i128, format: QuantityFormat) -> Quantity {
-        Quantity { unscaled: value, scale: 0, format }
+        Quantity {
+            unscaled: value,
+            scale: 0,
+            format,
+        }
     }
 
     /// The quantity Kyverno builds from a JSON number: Go `ParseQuantity(fmt.Sprintf("%v", x))`
@@ -391,21 +430,37 @@ impl Quantity {
     }
 
     fn combine(&self, other: &Quantity, negate: bool) -> Option<Quantity> {
-        let format = if self.is_zero() { other.format } else { self.format };
+        let format = if self.is_zero() {
+            other.format
+        } else {
+            self.format
+        };
         let (m1, e1) = normalize(self.unscaled, self.scale);
         let (m2, e2) = normalize(other.unscaled, other.scale);
         let m2 = if negate { m2.checked_neg()? } else { m2 };
         if m1 == 0 {
-            return Some(Quantity { unscaled: m2, scale: e2.saturating_neg(), format });
+            return Some(Quantity {
+                unscaled: m2,
+                scale: e2.saturating_neg(),
+                format,
+            });
         }
         if m2 == 0 {
-            return Some(Quantity { unscaled: m1, scale: e1.saturating_neg(), format });
+            return Some(Quantity {
+                unscaled: m1,
+                scale: e1.saturating_neg(),
+                format,
+            });
         }
         let e = e1.min(e2);
         let a = mul_pow10(m1, u64::try_from(e1 - e).ok()?)?;
         let b = mul_pow10(m2, u64::try_from(e2 - e).ok()?)?;
         let sum = a.checked_add(b)?;
-        (sum.abs() <= MAX_UNSCALED).then_some(Quantity { unscaled: sum, scale: e.saturating_neg(), format })
+        (sum.abs() <= MAX_UNSCALED).then_some(Quantity {
+            unscaled: sum,
+            scale: e.saturating_neg(),
+            format,
+        })
     }
 
     /// `self × x` as Kyverno computes it: `x` goes through `ParseQuantity("%v")` and the
@@ -414,9 +469,16 @@ impl Quantity {
         let q = Quantity::from_scalar(x).ok_or(QuantityError::OutOfRange)?;
         let (m1, e1) = normalize(self.unscaled, self.scale);
         let (m2, e2) = normalize(q.unscaled, q.scale);
-        let m = m1.checked_mul(m2).filter(|m| m.abs() <= MAX_UNSCALED).ok_or(QuantityError::OutOfRange)?;
+        let m = m1
+            .checked_mul(m2)
+            .filter(|m| m.abs() <= MAX_UNSCALED)
+            .ok_or(QuantityError::OutOfRange)?;
         let e = e1.checked_add(e2).ok_or(QuantityError::OutOfRange)?;
-        Ok(Quantity { unscaled: m, scale: e.saturating_neg(), format: self.format })
+        Ok(Quantity {
+            unscaled: m,
+            scale: e.saturating_neg(),
+            format: self.format,
+        })
     }
 
     /// `self ÷ x` as Kyverno computes it: `x` goes through `ParseQuantity("%v")`, the
@@ -437,17 +499,28 @@ impl Quantity {
             .and_then(|v| v.checked_add(q.scale))
             .ok_or(QuantityError::OutOfRange)?;
         let (num, den) = if k >= 0 {
-            let num = mul_pow10(self.unscaled, k.unsigned_abs()).ok_or(QuantityError::OutOfRange)?;
+            let num =
+                mul_pow10(self.unscaled, k.unsigned_abs()).ok_or(QuantityError::OutOfRange)?;
             (num, q.unscaled)
         } else {
             match mul_pow10(q.unscaled, k.unsigned_abs()) {
                 Some(den) => (self.unscaled, den),
                 // why: the divisor dwarfs any representable dividend, the quotient truncates to 0.
-                None => return Ok(Quantity { unscaled: 0, scale: s, format: self.format }),
+                None => {
+                    return Ok(Quantity {
+                        unscaled: 0,
+                        scale: s,
+                        format: self.format,
+                    });
+                }
             }
         };
         let quo = num.checked_div(den).ok_or(QuantityError::ZeroDivisor)?;
-        Ok(Quantity { unscaled: quo, scale: s, format: self.format })
+        Ok(Quantity {
+            unscaled: quo,
+            scale: s,
+            format: self.format,
+        })
     }
 
     /// `self ÷ other` as a float (Kyverno divides the approximate float values).
@@ -467,7 +540,10 @@ impl Quantity {
         if i2 == 0 {
             return Err(QuantityError::ZeroDivisor);
         }
-        Ok(Quantity::from_int(i128::from(i1.wrapping_rem(i2)), self.format))
+        Ok(Quantity::from_int(
+            i128::from(i1.wrapping_rem(i2)),
+            self.format,
+        ))
     }
 
     /// Kubernetes canonical text (Go `Quantity.String` / `CanonicalizeBytes`), see CV-16
@@ -597,9 +673,16 @@ fn go_v_float(x: f64) -> Option<String> {
     // why: strconv's 'g' with shortest precision uses 6 as the exponent threshold.
     if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1.min(digits.len()));
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
-        return Some(format!("{sign}{first}{frac}e{esign}{:02}", exp.unsigned_abs()));
+        return Some(format!(
+            "{sign}{first}{frac}e{esign}{:02}",
+            exp.unsigned_abs()
+        ));
     }
     let nd = i64::try_from(digits.len()).ok()?;
     let point = exp + 1; // digits before the decimal point
@@ -756,7 +839,10 @@ mod tests {
         assert_eq!(div("3M", 1e6), Ok("0".to_string())); // Kyverno quirk: scale -6
         assert_eq!(div("1", 0.0), Err(QuantityError::ZeroDivisor));
         assert_eq!(q("1Gi").div_quantity(&q("512Mi")), Ok(2.0));
-        assert_eq!(q("1").div_quantity(&q("0")), Err(QuantityError::ZeroDivisor));
+        assert_eq!(
+            q("1").div_quantity(&q("0")),
+            Err(QuantityError::ZeroDivisor)
+        );
         let rem = |a: &str, b: &str| q(a).rem(&q(b)).map(|r| r.format());
         assert_eq!(rem("10", "3"), Ok("1".to_string()));
         assert_eq!(rem("3Gi", "2Gi"), Ok("1Gi".to_string()));
@@ -767,7 +853,8 @@ mod tests {
 
     #[test]
     fn go_v_float_rendering() {
-        let check = |x: f64, expect: &str| assert_eq!(go_v_float(x).as_deref(), Some(expect), "{x}");
+        let check =
+            |x: f64, expect: &str| assert_eq!(go_v_float(x).as_deref(), Some(expect), "{x}");
         check(2.0, "2");
         check(100_000.0, "100000");
         check(1e6, "1e+06");

@@ -37,13 +37,21 @@ fn read_passing(path: &Path) -> BTreeSet<String> {
 
 pub(crate) fn run(opts: &Options) -> anyhow::Result<()> {
     let tsv_path = opts.corpus.join("suites.tsv");
-    let tsv = std::fs::read_to_string(&tsv_path)
-        .with_context(|| format!("reading {} (is ../shared beside the checkout?)", tsv_path.display()))?;
+    let tsv = std::fs::read_to_string(&tsv_path).with_context(|| {
+        format!(
+            "reading {} (is ../shared beside the checkout?)",
+            tsv_path.display()
+        )
+    })?;
     let mut suites: Vec<(String, String)> = Vec::new();
     for line in tsv.lines().skip(1) {
         let mut cols = line.split('\t');
         if let (Some(suite), Some(_dir), Some(class)) = (cols.next(), cols.next(), cols.next()) {
-            if opts.filter.as_ref().is_none_or(|f| suite.contains(f.as_str())) {
+            if opts
+                .filter
+                .as_ref()
+                .is_none_or(|f| suite.contains(f.as_str()))
+            {
                 suites.push((suite.to_owned(), class.to_owned()));
             }
         }
@@ -55,10 +63,17 @@ pub(crate) fn run(opts: &Options) -> anyhow::Result<()> {
     let mut passing_now = BTreeSet::new();
     for (suite, class) in &suites {
         let reports = run_test_file(&opts.corpus.join(suite), now);
-        let status = reports.iter().map(|r| r.outcome.status).max().unwrap_or(SuiteStatus::Error);
+        let status = reports
+            .iter()
+            .map(|r| r.outcome.status)
+            .max()
+            .unwrap_or(SuiteStatus::Error);
         let reason = reports.iter().find_map(|r| r.outcome.reason.clone());
         let rows: usize = reports.iter().map(|r| r.outcome.rows.len()).sum();
-        let rows_passed: usize = reports.iter().map(|r| r.outcome.rows.iter().filter(|x| x.passed).count()).sum();
+        let rows_passed: usize = reports
+            .iter()
+            .map(|r| r.outcome.rows.iter().filter(|x| x.passed).count())
+            .sum();
         let c = per_class.entry(class.clone()).or_default();
         c[0] += 1;
         c[2] += rows;
@@ -78,14 +93,22 @@ pub(crate) fn run(opts: &Options) -> anyhow::Result<()> {
             .filter(|r| !r.passed)
             .map(|r| json!({"policy": r.policy, "rule": r.rule, "resource": r.resource, "expected": r.expected, "actual": r.actual, "message": r.message}))
             .collect();
-        statuses.push(json!({"suite": suite, "class": class, "status": status.as_str(), "reason": reason,
-            "rows": rows, "rows_passed": rows_passed, "failing_rows": failing_rows}));
+        statuses.push(
+            json!({"suite": suite, "class": class, "status": status.as_str(), "reason": reason,
+            "rows": rows, "rows_passed": rows_passed, "failing_rows": failing_rows}),
+        );
     }
     let elapsed = started.elapsed();
-    println!("{:<20} {:>14} {:>16} {:>12} {:>8}", "class", "suites passed", "rows passed", "unsupported", "errors");
+    println!(
+        "{:<20} {:>14} {:>16} {:>12} {:>8}",
+        "class", "suites passed", "rows passed", "unsupported", "errors"
+    );
     let mut totals = [0usize; 6];
     for (class, c) in &per_class {
-        println!("{:<20} {:>8}/{:<5} {:>10}/{:<5} {:>12} {:>8}", class, c[1], c[0], c[3], c[2], c[4], c[5]);
+        println!(
+            "{:<20} {:>8}/{:<5} {:>10}/{:<5} {:>12} {:>8}",
+            class, c[1], c[0], c[3], c[2], c[4], c[5]
+        );
         for (t, v) in totals.iter_mut().zip(c.iter()) {
             *t += v;
         }
@@ -101,32 +124,53 @@ pub(crate) fn run(opts: &Options) -> anyhow::Result<()> {
     let scoreboard = json!({"classes": per_class.iter().map(|(k, c)| (k.clone(), json!({
         "suites": c[0], "passed": c[1], "rows": c[2], "rows_passed": c[3], "unsupported": c[4], "errors": c[5]}))).collect::<serde_json::Map<_, _>>(),
         "suites": statuses});
-    std::fs::write(out_dir.join("scoreboard.json"), serde_json::to_string_pretty(&scoreboard)?)?;
+    std::fs::write(
+        out_dir.join("scoreboard.json"),
+        serde_json::to_string_pretty(&scoreboard)?,
+    )?;
     println!("scoreboard: {}", out_dir.join("scoreboard.json").display());
 
     let passing_path = workspace_root().join("conformance/passing.txt");
     let committed = read_passing(&passing_path);
     let considered: BTreeSet<&String> = suites.iter().map(|(s, _)| s).collect();
-    let regressions: Vec<&String> = committed.iter().filter(|s| considered.contains(s) && !passing_now.contains(*s)).collect();
-    let new: Vec<&String> = passing_now.iter().filter(|s| !committed.contains(*s)).collect();
+    let regressions: Vec<&String> = committed
+        .iter()
+        .filter(|s| considered.contains(s) && !passing_now.contains(*s))
+        .collect();
+    let new: Vec<&String> = passing_now
+        .iter()
+        .filter(|s| !committed.contains(*s))
+        .collect();
     if opts.bless {
         let mut all = committed.clone();
         all.extend(passing_now.iter().cloned());
-        let mut text = String::from("# Conformance ratchet: suites of ../shared/conformance/kyverno-policies that pass.\n# Maintained by `cargo xtask conformance --bless`; a listed suite that fails fails CI.\n");
+        let mut text = String::from(
+            "# Conformance ratchet: suites of ../shared/conformance/kyverno-policies that pass.\n# Maintained by `cargo xtask conformance --bless`; a listed suite that fails fails CI.\n",
+        );
         for s in &all {
             text.push_str(s);
             text.push('\n');
         }
         std::fs::write(&passing_path, text)?;
-        println!("blessed: {} suites on the list ({} new)", all.len(), new.len());
+        println!(
+            "blessed: {} suites on the list ({} new)",
+            all.len(),
+            new.len()
+        );
     } else if !new.is_empty() {
-        println!("{} suites pass that are not on the list yet; run with --bless to add them", new.len());
+        println!(
+            "{} suites pass that are not on the list yet; run with --bless to add them",
+            new.len()
+        );
     }
     if !regressions.is_empty() {
         for r in &regressions {
             eprintln!("regression: {r}");
         }
-        bail!("{} suites on conformance/passing.txt no longer pass", regressions.len());
+        bail!(
+            "{} suites on conformance/passing.txt no longer pass",
+            regressions.len()
+        );
     }
     Ok(())
 }

@@ -119,7 +119,11 @@ fn doc() -> anyhow::Result<()> {
 }
 
 fn conformance_cmd(args: &[String]) -> anyhow::Result<()> {
-    let mut opts = conformance::Options { corpus: conformance::default_corpus(), filter: None, bless: false };
+    let mut opts = conformance::Options {
+        corpus: conformance::default_corpus(),
+        filter: None,
+        bless: false,
+    };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {

@@ -38,7 +38,10 @@ const REGEX_SIZE_LIMIT: usize = 1 << 22;
 // ---------------------------------------------------------------------------------------
 
 const fn sig(args: &'static [ArgType]) -> Signature {
-    Signature { args, variadic: None }
+    Signature {
+        args,
+        variadic: None,
+    }
 }
 
 const fn entry(
@@ -46,7 +49,11 @@ const fn entry(
     args: &'static [ArgType],
     call: fn(&[Value], &FnEnv) -> Result<Value, String>,
 ) -> KyvernoFunction {
-    KyvernoFunction { name, signature: sig(args), call }
+    KyvernoFunction {
+        name,
+        signature: sig(args),
+        call,
+    }
 }
 
 use ArgType::{Any, Array, Number as Num, Object, ObjectOrArray, String as Str, StringOrNumber};
@@ -74,8 +81,16 @@ pub(crate) static FUNCTIONS: &[KyvernoFunction] = &[
     entry("pattern_match", &[Str, StringOrNumber], f_pattern_match),
     entry("random", &[Str], f_random),
     entry("regex_match", &[Str, StringOrNumber], f_regex_match),
-    entry("regex_replace_all", &[Str, StringOrNumber, StringOrNumber], f_regex_replace_all),
-    entry("regex_replace_all_literal", &[Str, StringOrNumber, StringOrNumber], f_regex_replace_all_literal),
+    entry(
+        "regex_replace_all",
+        &[Str, StringOrNumber, StringOrNumber],
+        f_regex_replace_all,
+    ),
+    entry(
+        "regex_replace_all_literal",
+        &[Str, StringOrNumber, StringOrNumber],
+        f_regex_replace_all_literal,
+    ),
     entry("replace", &[Str, Str, Str, Num], f_replace),
     entry("replace_all", &[Str, Str, Str], f_replace_all),
     entry("round", &[Num, Num], f_round),
@@ -126,11 +141,15 @@ fn type_err(f: &str, n: usize, ty: &str) -> String {
 }
 
 fn arg_str<'a>(f: &str, args: &'a [Value], i: usize) -> Result<&'a str, String> {
-    args.get(i).and_then(Value::as_str).ok_or_else(|| type_err(f, i + 1, "String"))
+    args.get(i)
+        .and_then(Value::as_str)
+        .ok_or_else(|| type_err(f, i + 1, "String"))
 }
 
 fn arg_num(f: &str, args: &[Value], i: usize) -> Result<f64, String> {
-    args.get(i).and_then(Value::as_f64).ok_or_else(|| type_err(f, i + 1, "Number"))
+    args.get(i)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| type_err(f, i + 1, "Number"))
 }
 
 /// A computed number as JSON: integral values within ±2^53 become integers (like the rest of
@@ -143,7 +162,9 @@ fn number(f: &str, x: f64) -> Result<Value, String> {
         #[allow(clippy::cast_possible_truncation)]
         return Ok(Value::from(x as i64));
     }
-    Number::from_f64(x).map(Value::Number).ok_or_else(|| err(f, "result is not a finite number"))
+    Number::from_f64(x)
+        .map(Value::Number)
+        .ok_or_else(|| err(f, "result is not a finite number"))
 }
 
 /// 2^63 as a float: the first value beyond Go's int64 range.
@@ -171,7 +192,8 @@ fn go_f64_to_i64(x: f64) -> i64 {
 
 /// Kyverno's `ifaceToString` (`num_text` of CV-16), owned by `gofmt`.
 fn num_text(f: &str, v: &Value, n: usize) -> Result<String, String> {
-    crate::gofmt::num_text32(v).map_err(|_| err(f, format!("argument #{n} is not of type String or Real")))
+    crate::gofmt::num_text32(v)
+        .map_err(|_| err(f, format!("argument #{n} is not of type String or Real")))
 }
 
 fn check_len(f: &str, len: usize) -> Result<(), String> {
@@ -192,7 +214,11 @@ fn normalize_numbers(v: Value) -> Value {
             _ => Value::Number(n),
         },
         Value::Array(items) => Value::Array(items.into_iter().map(normalize_numbers).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, normalize_numbers(v))).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, normalize_numbers(v)))
+                .collect(),
+        ),
         other => other,
     }
 }
@@ -201,8 +227,12 @@ fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
-        out.push(char::from(DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0')));
-        out.push(char::from(DIGITS.get(usize::from(b & 0xf)).copied().unwrap_or(b'0')));
+        out.push(char::from(
+            DIGITS.get(usize::from(b >> 4)).copied().unwrap_or(b'0'),
+        ));
+        out.push(char::from(
+            DIGITS.get(usize::from(b & 0xf)).copied().unwrap_or(b'0'),
+        ));
     }
     out
 }
@@ -241,16 +271,29 @@ fn fold(c: char) -> char {
 fn f_equal_fold(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let a = arg_str("equal_fold", args, 0)?;
     let b = arg_str("equal_fold", args, 1)?;
-    let eq = a.chars().count() == b.chars().count() && a.chars().zip(b.chars()).all(|(x, y)| fold(x) == fold(y));
+    let eq = a.chars().count() == b.chars().count()
+        && a.chars().zip(b.chars()).all(|(x, y)| fold(x) == fold(y));
     Ok(Value::Bool(eq))
 }
 
 /// Go `strings.Replace(s, old, new, n)`; `n < 0` replaces all.
 fn go_replace(f: &str, s: &str, old: &str, new: &str, n: i64) -> Result<String, String> {
-    let count = if old.is_empty() { s.chars().count() + 1 } else { s.matches(old).count() };
-    let count = if n < 0 { count } else { count.min(usize::try_from(n).unwrap_or(usize::MAX)) };
+    let count = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    };
+    let count = if n < 0 {
+        count
+    } else {
+        count.min(usize::try_from(n).unwrap_or(usize::MAX))
+    };
     check_len(f, s.len().saturating_add(count.saturating_mul(new.len())))?;
-    Ok(if n < 0 { s.replace(old, new) } else { s.replacen(old, new, count) })
+    Ok(if n < 0 {
+        s.replace(old, new)
+    } else {
+        s.replacen(old, new, count)
+    })
 }
 
 fn f_replace(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -277,8 +320,11 @@ fn map_simple(s: &str, upper: bool) -> String {
             if !upper && c == '\u{130}' {
                 return 'i'; // Go's simple lower case of `İ`
             }
-            let mut it: Box<dyn Iterator<Item = char>> =
-                if upper { Box::new(c.to_uppercase()) } else { Box::new(c.to_lowercase()) };
+            let mut it: Box<dyn Iterator<Item = char>> = if upper {
+                Box::new(c.to_uppercase())
+            } else {
+                Box::new(c.to_lowercase())
+            };
             match (it.next(), it.next()) {
                 (Some(m), None) => m,
                 _ => c,
@@ -288,23 +334,33 @@ fn map_simple(s: &str, upper: bool) -> String {
 }
 
 fn f_to_upper(args: &[Value], _: &FnEnv) -> Result<Value, String> {
-    Ok(Value::String(map_simple(arg_str("to_upper", args, 0)?, true)))
+    Ok(Value::String(map_simple(
+        arg_str("to_upper", args, 0)?,
+        true,
+    )))
 }
 
 fn f_to_lower(args: &[Value], _: &FnEnv) -> Result<Value, String> {
-    Ok(Value::String(map_simple(arg_str("to_lower", args, 0)?, false)))
+    Ok(Value::String(map_simple(
+        arg_str("to_lower", args, 0)?,
+        false,
+    )))
 }
 
 fn f_trim(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let s = arg_str("trim", args, 0)?;
     let cutset = arg_str("trim", args, 1)?;
-    Ok(Value::String(s.trim_matches(|c| cutset.contains(c)).to_string()))
+    Ok(Value::String(
+        s.trim_matches(|c| cutset.contains(c)).to_string(),
+    ))
 }
 
 fn f_trim_prefix(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let s = arg_str("trim_prefix", args, 0)?;
     let prefix = arg_str("trim_prefix", args, 1)?;
-    Ok(Value::String(s.strip_prefix(prefix).unwrap_or(s).to_string()))
+    Ok(Value::String(
+        s.strip_prefix(prefix).unwrap_or(s).to_string(),
+    ))
 }
 
 fn f_split(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -322,14 +378,20 @@ fn f_split(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 fn f_truncate(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let s = arg_str("truncate", args, 0)?;
     let len = arg_num("truncate", args, 1)?;
-    let n = if len < 0.0 { 0 } else { go_f64_to_i64(len).max(0) };
+    let n = if len < 0.0 {
+        0
+    } else {
+        go_f64_to_i64(len).max(0)
+    };
     let n = usize::try_from(n).unwrap_or(usize::MAX);
     Ok(Value::String(s.chars().take(n).collect()))
 }
 
 fn f_base64_encode(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let s = arg_str("base64_encode", args, 0)?;
-    Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(s.as_bytes())))
+    Ok(Value::String(
+        base64::engine::general_purpose::STANDARD.encode(s.as_bytes()),
+    ))
 }
 
 fn f_base64_decode(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -349,7 +411,8 @@ fn f_base64_decode(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         Ok(bytes) => Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) => {
             let at = match e {
-                base64::DecodeError::InvalidByte(i, _) | base64::DecodeError::InvalidLastSymbol { offset: i, .. } => i,
+                base64::DecodeError::InvalidByte(i, _)
+                | base64::DecodeError::InvalidLastSymbol { offset: i, .. } => i,
                 _ => cleaned.len(),
             };
             Err(err(f, format!("illegal base64 data at input byte {at}")))
@@ -386,7 +449,11 @@ fn clean_path(p: &str) -> String {
 }
 
 fn f_path_canonicalize(args: &[Value], _: &FnEnv) -> Result<Value, String> {
-    Ok(Value::String(clean_path(arg_str("path_canonicalize", args, 0)?)))
+    Ok(Value::String(clean_path(arg_str(
+        "path_canonicalize",
+        args,
+        0,
+    )?)))
 }
 
 fn f_sha256(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -412,7 +479,10 @@ fn f_to_boolean(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     match s.to_lowercase().as_str() {
         "true" => Ok(Value::Bool(true)),
         "false" => Ok(Value::Bool(false)),
-        _ => Err(err("to_boolean", format!("lowercase argument must be 'true' or 'false' (provided: '{s}')"))),
+        _ => Err(err(
+            "to_boolean",
+            format!("lowercase argument must be 'true' or 'false' (provided: '{s}')"),
+        )),
     }
 }
 
@@ -515,7 +585,9 @@ fn compile_regex(f: &str, pattern: &str) -> Result<regex::Regex, String> {
                     .find_map(|l| l.strip_prefix("error: "))
                     .unwrap_or("invalid syntax")
                     .to_string(),
-                regex::Error::CompiledTooBig(limit) => format!("expression too large (limit {limit} bytes)"),
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("expression too large (limit {limit} bytes)")
+                }
                 _ => "invalid expression".to_string(),
             };
             err(f, format!("error parsing regexp: {reason}: `{pattern}`"))
@@ -531,13 +603,21 @@ fn f_regex_match(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 
 /// Go `Regexp.ReplaceAll` / `ReplaceAllLiteral`, including its handling of empty matches
 /// (an empty match right after a previous match is not replaced).
-fn go_regex_replace(f: &str, re: &regex::Regex, src: &str, repl: &str, literal: bool) -> Result<String, String> {
+fn go_regex_replace(
+    f: &str,
+    re: &regex::Regex,
+    src: &str,
+    repl: &str,
+    literal: bool,
+) -> Result<String, String> {
     let mut out = String::new();
     let mut last_end = 0;
     let mut search = 0;
     let end = src.len();
     while search <= end {
-        let Some(caps) = re.captures_at(src, search) else { break };
+        let Some(caps) = re.captures_at(src, search) else {
+            break;
+        };
         let Some(m) = caps.get(0) else { break };
         out.push_str(src.get(last_end..m.start()).unwrap_or(""));
         if m.end() > last_end || m.start() == 0 {
@@ -549,7 +629,10 @@ fn go_regex_replace(f: &str, re: &regex::Regex, src: &str, repl: &str, literal: 
         }
         check_len(f, out.len())?;
         last_end = m.end();
-        let width = src.get(search..).and_then(|r| r.chars().next()).map_or(0, char::len_utf8);
+        let width = src
+            .get(search..)
+            .and_then(|r| r.chars().next())
+            .map_or(0, char::len_utf8);
         if search + width > m.end() {
             search += width;
         } else if search + 1 > m.end() {
@@ -572,7 +655,9 @@ fn regex_replace(f: &str, args: &[Value], literal: bool) -> Result<Value, String
     let src = num_text(f, args.get(1).unwrap_or(&Value::Null), 2)?;
     let repl = num_text(f, args.get(2).unwrap_or(&Value::Null), 3)?;
     let re = compile_regex(f, pattern)?;
-    Ok(Value::String(go_regex_replace(f, &re, &src, &repl, literal)?))
+    Ok(Value::String(go_regex_replace(
+        f, &re, &src, &repl, literal,
+    )?))
 }
 
 fn f_regex_replace_all(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -602,9 +687,17 @@ fn go_iface_eq(a: &Value, b: &Value) -> bool {
 
 fn f_label_match(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "label_match";
-    let selector = args.first().and_then(Value::as_object).ok_or_else(|| type_err(f, 1, "Object"))?;
-    let labels = args.get(1).and_then(Value::as_object).ok_or_else(|| type_err(f, 2, "Object"))?;
-    let ok = selector.iter().all(|(k, v)| labels.get(k).is_some_and(|w| go_iface_eq(v, w)));
+    let selector = args
+        .first()
+        .and_then(Value::as_object)
+        .ok_or_else(|| type_err(f, 1, "Object"))?;
+    let labels = args
+        .get(1)
+        .and_then(Value::as_object)
+        .ok_or_else(|| type_err(f, 2, "Object"))?;
+    let ok = selector
+        .iter()
+        .all(|(k, v)| labels.get(k).is_some_and(|w| go_iface_eq(v, w)));
     Ok(Value::Bool(ok))
 }
 
@@ -629,7 +722,9 @@ fn classify(v: &Value) -> Option<Operand> {
             if let Some(q) = Quantity::parse(s) {
                 Some(Operand::Quantity(q))
             } else {
-                parse_go_duration(s).and_then(|d| i64::try_from(d).ok()).map(Operand::Duration)
+                parse_go_duration(s)
+                    .and_then(|d| i64::try_from(d).ok())
+                    .map(Operand::Duration)
             }
         }
         _ => None,
@@ -637,7 +732,10 @@ fn classify(v: &Value) -> Option<Operand> {
 }
 
 fn operands(f: &str, args: &[Value]) -> Result<(Operand, Operand), String> {
-    match (args.first().and_then(classify), args.get(1).and_then(classify)) {
+    match (
+        args.first().and_then(classify),
+        args.get(1).and_then(classify),
+    ) {
         (Some(a), Some(b)) => Ok((a, b)),
         _ => Err(err(f, "invalid operands")),
     }
@@ -676,7 +774,9 @@ fn seconds(d: i64) -> f64 {
 fn add_values(f: &str, a: &Value, b: &Value) -> Result<Value, String> {
     match operands(f, &[a.clone(), b.clone()])? {
         (Operand::Quantity(x), Operand::Quantity(y)) => {
-            let r = x.add(&y).ok_or_else(|| quantity_err(f, QuantityError::OutOfRange))?;
+            let r = x
+                .add(&y)
+                .ok_or_else(|| quantity_err(f, QuantityError::OutOfRange))?;
             Ok(Value::String(r.format()))
         }
         // why: Go int64 addition wraps.
@@ -687,12 +787,19 @@ fn add_values(f: &str, a: &Value, b: &Value) -> Result<Value, String> {
 }
 
 fn f_add(args: &[Value], _: &FnEnv) -> Result<Value, String> {
-    add_values("add", args.first().unwrap_or(&Value::Null), args.get(1).unwrap_or(&Value::Null))
+    add_values(
+        "add",
+        args.first().unwrap_or(&Value::Null),
+        args.get(1).unwrap_or(&Value::Null),
+    )
 }
 
 fn f_sum(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "sum";
-    let items = args.first().and_then(Value::as_array).ok_or_else(|| type_err(f, 1, "Array"))?;
+    let items = args
+        .first()
+        .and_then(Value::as_array)
+        .ok_or_else(|| type_err(f, 1, "Array"))?;
     let Some((first, rest)) = items.split_first() else {
         return Err(err(f, "at least one element in the array is required"));
     };
@@ -709,7 +816,9 @@ fn f_subtract(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "subtract";
     match operands(f, args)? {
         (Operand::Quantity(x), Operand::Quantity(y)) => {
-            let r = x.sub(&y).ok_or_else(|| quantity_err(f, QuantityError::OutOfRange))?;
+            let r = x
+                .sub(&y)
+                .ok_or_else(|| quantity_err(f, QuantityError::OutOfRange))?;
             Ok(Value::String(r.format()))
         }
         (Operand::Duration(x), Operand::Duration(y)) => Ok(dur(x.wrapping_sub(y))),
@@ -723,7 +832,9 @@ fn f_multiply(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     match operands(f, args)? {
         (Operand::Scalar(x), Operand::Scalar(y)) => number(f, x * y),
         (Operand::Quantity(q), Operand::Scalar(s)) | (Operand::Scalar(s), Operand::Quantity(q)) => {
-            Ok(Value::String(q.mul_scalar(s).map_err(|e| quantity_err(f, e))?.format()))
+            Ok(Value::String(
+                q.mul_scalar(s).map_err(|e| quantity_err(f, e))?.format(),
+            ))
         }
         (Operand::Duration(d), Operand::Scalar(s)) | (Operand::Scalar(s), Operand::Duration(d)) => {
             Ok(dur(go_f64_to_i64(seconds(d) * s * 1e9)))
@@ -738,9 +849,9 @@ fn f_divide(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         (Operand::Quantity(x), Operand::Quantity(y)) => {
             number(f, x.div_quantity(&y).map_err(|e| quantity_err(f, e))?)
         }
-        (Operand::Quantity(x), Operand::Scalar(s)) => {
-            Ok(Value::String(x.div_scalar(s).map_err(|e| quantity_err(f, e))?.format()))
-        }
+        (Operand::Quantity(x), Operand::Scalar(s)) => Ok(Value::String(
+            x.div_scalar(s).map_err(|e| quantity_err(f, e))?.format(),
+        )),
         (Operand::Duration(x), Operand::Duration(y)) => {
             if seconds(y) == 0.0 {
                 return Err(zero_divisor(f));
@@ -766,9 +877,9 @@ fn f_divide(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 fn f_modulo(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "modulo";
     match operands(f, args)? {
-        (Operand::Quantity(x), Operand::Quantity(y)) => {
-            Ok(Value::String(x.rem(&y).map_err(|e| quantity_err(f, e))?.format()))
-        }
+        (Operand::Quantity(x), Operand::Quantity(y)) => Ok(Value::String(
+            x.rem(&y).map_err(|e| quantity_err(f, e))?.format(),
+        )),
         (Operand::Duration(x), Operand::Duration(y)) => {
             if y == 0 {
                 return Err(zero_divisor(f));
@@ -797,7 +908,10 @@ fn f_round(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         return Err(err(f, "Non-integer argument(s) passed for round off"));
     };
     if d < 0 {
-        return Err(err(f, "argument #2 is out of bounds (must not be negative)"));
+        return Err(err(
+            f,
+            "argument #2 is out of bounds (must not be negative)",
+        ));
     }
     // Go: shift := math.Pow(10, d); math.Round(x*shift) / shift (half away from zero).
     let shift = 10f64.powi(i32::try_from(d).unwrap_or(i32::MAX));
@@ -811,13 +925,17 @@ fn f_round(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 fn f_parse_json(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "parse_json";
     let s = arg_str(f, args, 0)?;
-    serde_json::from_str::<Value>(s).map(normalize_numbers).map_err(|e| err(f, e))
+    serde_json::from_str::<Value>(s)
+        .map(normalize_numbers)
+        .map_err(|e| err(f, e))
 }
 
 fn f_parse_yaml(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "parse_yaml";
     let s = arg_str(f, args, 0)?;
-    serde_saphyr::from_str::<Value>(s).map(normalize_numbers).map_err(|e| err(f, e))
+    serde_saphyr::from_str::<Value>(s)
+        .map(normalize_numbers)
+        .map_err(|e| err(f, e))
 }
 
 fn f_lookup(args: &[Value], _: &FnEnv) -> Result<Value, String> {
@@ -831,7 +949,11 @@ fn f_lookup(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         Some(Value::Array(items)) => {
             let n = key.as_f64().ok_or_else(|| type_err(f, 2, "Number"))?;
             let i = whole(n).ok_or_else(|| err(f, "argument #2: expected an integer number"))?;
-            Ok(usize::try_from(i).ok().and_then(|i| items.get(i)).cloned().unwrap_or(Value::Null))
+            Ok(usize::try_from(i)
+                .ok()
+                .and_then(|i| items.get(i))
+                .cloned()
+                .unwrap_or(Value::Null))
         }
         _ => Err(type_err(f, 1, "Object or Array")),
     }
@@ -851,10 +973,19 @@ fn f_items(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         Some(Value::Object(map)) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            Ok(Value::Array(entries.into_iter().map(|(k, v)| pair(Value::String(k.clone()), v.clone())).collect()))
+            Ok(Value::Array(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| pair(Value::String(k.clone()), v.clone()))
+                    .collect(),
+            ))
         }
         Some(Value::Array(items)) => Ok(Value::Array(
-            items.iter().enumerate().map(|(i, v)| pair(Value::from(i), v.clone())).collect(),
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| pair(Value::from(i), v.clone()))
+                .collect(),
         )),
         _ => Err(type_err(f, 1, "Object or Array")),
     }
@@ -862,8 +993,14 @@ fn f_items(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 
 fn f_object_from_lists(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "object_from_lists";
-    let keys = args.first().and_then(Value::as_array).ok_or_else(|| type_err(f, 1, "Array"))?;
-    let values = args.get(1).and_then(Value::as_array).ok_or_else(|| type_err(f, 2, "Array"))?;
+    let keys = args
+        .first()
+        .and_then(Value::as_array)
+        .ok_or_else(|| type_err(f, 1, "Array"))?;
+    let values = args
+        .get(1)
+        .and_then(Value::as_array)
+        .ok_or_else(|| type_err(f, 2, "Array"))?;
     let mut out = Map::new();
     for (i, k) in keys.iter().enumerate() {
         let key = crate::gofmt::num_text32(k).map_err(|_| type_err(f, 1, "StringArray"))?;
@@ -913,7 +1050,11 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, u32::try_from(m).unwrap_or(1), u32::try_from(d).unwrap_or(1))
+    (
+        y,
+        u32::try_from(m).unwrap_or(1),
+        u32::try_from(d).unwrap_or(1),
+    )
 }
 
 fn is_leap(y: i64) -> bool {
@@ -933,7 +1074,11 @@ impl GoTime {
     fn from_unix_nanos(n: i128, offset: i32) -> Option<GoTime> {
         let secs = i64::try_from(n.div_euclid(1_000_000_000)).ok()?;
         let nanos = u32::try_from(n.rem_euclid(1_000_000_000)).ok()?;
-        Some(GoTime { secs, nanos, offset })
+        Some(GoTime {
+            secs,
+            nanos,
+            offset,
+        })
     }
 
     fn unix_nanos(&self) -> i128 {
@@ -957,7 +1102,11 @@ impl GoTime {
     /// Go `t.Format(time.RFC3339)`.
     fn rfc3339(&self) -> String {
         let (y, m, d, h, mi, s, _) = self.civil();
-        let year = if y < 0 { format!("-{:04}", y.unsigned_abs()) } else { format!("{y:04}") };
+        let year = if y < 0 {
+            format!("-{:04}", y.unsigned_abs())
+        } else {
+            format!("{y:04}")
+        };
         let zone = if self.offset == 0 {
             "Z".to_string()
         } else {
@@ -969,7 +1118,11 @@ impl GoTime {
     }
 
     fn now(env: &FnEnv) -> GoTime {
-        GoTime::from_unix_nanos(env.now.as_nanosecond(), 0).unwrap_or(GoTime { secs: 0, nanos: 0, offset: 0 })
+        GoTime::from_unix_nanos(env.now.as_nanosecond(), 0).unwrap_or(GoTime {
+            secs: 0,
+            nanos: 0,
+            offset: 0,
+        })
     }
 }
 
@@ -1032,7 +1185,11 @@ fn at(s: &[u8], i: usize) -> Option<&[u8]> {
 fn next_std_chunk(layout: &[u8]) -> (&[u8], Option<Std>, &[u8]) {
     let has = |i: usize, lit: &str| layout.get(i..i + lit.len()) == Some(lit.as_bytes());
     let cut = |i: usize, n: usize, std: Std| -> (&[u8], Option<Std>, &[u8]) {
-        (layout.get(..i).unwrap_or_default(), Some(std), layout.get(i + n..).unwrap_or_default())
+        (
+            layout.get(..i).unwrap_or_default(),
+            Some(std),
+            layout.get(i + n..).unwrap_or_default(),
+        )
     };
     for (i, &c) in layout.iter().enumerate() {
         match c {
@@ -1090,7 +1247,11 @@ fn next_std_chunk(layout: &[u8]) -> (&[u8], Option<Std>, &[u8]) {
                 if layout.get(i + 1) == Some(&b'2') {
                     // `_2006` is a literal `_` followed by the long year.
                     if has(i + 1, "2006") {
-                        return (layout.get(..=i).unwrap_or_default(), Some(Std::LongYear), layout.get(i + 5..).unwrap_or_default());
+                        return (
+                            layout.get(..=i).unwrap_or_default(),
+                            Some(Std::LongYear),
+                            layout.get(i + 5..).unwrap_or_default(),
+                        );
                     }
                     return cut(i, 2, Std::UnderDay);
                 }
@@ -1144,7 +1305,11 @@ fn next_std_chunk(layout: &[u8]) -> (&[u8], Option<Std>, &[u8]) {
                         j += 1;
                     }
                     if !layout.get(j).is_some_and(u8::is_ascii_digit) {
-                        let std = if ch == b'0' { Std::FracSecond0(j - (i + 1)) } else { Std::FracSecond9 };
+                        let std = if ch == b'0' {
+                            Std::FracSecond0(j - (i + 1))
+                        } else {
+                            Std::FracSecond9
+                        };
                         return cut(i, j - i, std);
                     }
                 }
@@ -1186,7 +1351,10 @@ fn getnum(s: &[u8], fixed: bool) -> Option<(i64, &[u8])> {
     match s.get(1).filter(|c| c.is_ascii_digit()) {
         None if fixed => None,
         None => Some((i64::from(d0 - b'0'), at(s, 1).unwrap_or_default())),
-        Some(d1) => Some((i64::from(d0 - b'0') * 10 + i64::from(d1 - b'0'), at(s, 2).unwrap_or_default())),
+        Some(d1) => Some((
+            i64::from(d0 - b'0') * 10 + i64::from(d1 - b'0'),
+            at(s, 2).unwrap_or_default(),
+        )),
     }
 }
 
@@ -1224,18 +1392,39 @@ fn go_atoi(s: &[u8]) -> Option<i64> {
 }
 
 const LONG_MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
     "December",
 ];
-const SHORT_MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-const LONG_DAYS: [&str; 7] = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
+const SHORT_MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+const LONG_DAYS: [&str; 7] = [
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+];
 const SHORT_DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// Go `lookup`: ASCII case-insensitive prefix match against a name table.
 fn lookup_name<'a>(tab: &[&str], val: &'a [u8]) -> Option<(usize, &'a [u8])> {
     tab.iter().enumerate().find_map(|(i, name)| {
         let head = val.get(..name.len())?;
-        head.eq_ignore_ascii_case(name.as_bytes()).then(|| (i, at(val, name.len()).unwrap_or_default()))
+        head.eq_ignore_ascii_case(name.as_bytes())
+            .then(|| (i, at(val, name.len()).unwrap_or_default()))
     })
 }
 
@@ -1295,7 +1484,11 @@ fn parse_time_zone(value: &[u8]) -> Option<usize> {
         let n = parse_signed_offset(value);
         return (n > 0).then_some(n);
     }
-    let n_upper = value.iter().take(6).take_while(|c| c.is_ascii_uppercase()).count();
+    let n_upper = value
+        .iter()
+        .take(6)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
     match n_upper {
         3 => Some(3),
         4 if value.get(3) == Some(&b'T') || value.starts_with(b"WITA") => Some(4),
@@ -1309,7 +1502,11 @@ fn parse_signed_offset(value: &[u8]) -> usize {
     if !matches!(value.first(), Some(b'+' | b'-')) {
         return 0;
     }
-    let digits = value.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+    let digits = value
+        .iter()
+        .skip(1)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if digits == 0 {
         return 0;
     }
@@ -1322,7 +1519,15 @@ fn parse_signed_offset(value: &[u8]) -> usize {
 /// Go `time.Parse(layout, value)` with UTC as the default and local location.
 fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
     let fail = |value_elem: &[u8], layout_elem: &[u8], message: String| {
-        parse_error(layout_str, value_str, ParseFail { value_elem: value_elem.to_vec(), layout_elem: layout_elem.to_vec(), message })
+        parse_error(
+            layout_str,
+            value_str,
+            ParseFail {
+                value_elem: value_elem.to_vec(),
+                layout_elem: layout_elem.to_vec(),
+                message,
+            },
+        )
     };
     let mut layout = layout_str.as_bytes();
     let mut value = value_str.as_bytes();
@@ -1334,11 +1539,17 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
     let mut zone_name: Option<Vec<u8>> = None;
     loop {
         let (prefix, std, suffix) = next_std_chunk(layout);
-        let stdstr = layout.get(prefix.len()..layout.len() - suffix.len()).unwrap_or_default();
+        let stdstr = layout
+            .get(prefix.len()..layout.len() - suffix.len())
+            .unwrap_or_default();
         value = skip(value, prefix).ok_or_else(|| fail(value, prefix, String::new()))?;
         let Some(std) = std else {
             if !value.is_empty() {
-                return Err(fail(value, b"", format!(": extra text: {}", go_quote(value))));
+                return Err(fail(
+                    value,
+                    b"",
+                    format!(": extra text: {}", go_quote(value)),
+                ));
             }
             break;
         };
@@ -1362,7 +1573,11 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                     year = go_atoi(p)?;
                 }
                 Std::Month | Std::LongMonth => {
-                    let tab: &[&str] = if std == Std::Month { &SHORT_MONTHS } else { &LONG_MONTHS };
+                    let tab: &[&str] = if std == Std::Month {
+                        &SHORT_MONTHS
+                    } else {
+                        &LONG_MONTHS
+                    };
                     let (i, rest) = lookup_name(tab, value)?;
                     month = i64::try_from(i).ok()? + 1;
                     value = rest;
@@ -1376,7 +1591,11 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                     }
                 }
                 Std::WeekDay | Std::LongWeekDay => {
-                    let tab: &[&str] = if std == Std::WeekDay { &SHORT_DAYS } else { &LONG_DAYS };
+                    let tab: &[&str] = if std == Std::WeekDay {
+                        &SHORT_DAYS
+                    } else {
+                        &LONG_DAYS
+                    };
                     value = lookup_name(tab, value)?.1;
                 }
                 Std::Day | Std::UnderDay | Std::ZeroDay => {
@@ -1430,12 +1649,18 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                         return Some(());
                     }
                     // A fractional second in the value but not in the layout is accepted.
-                    if matches!(value.first(), Some(b'.' | b',')) && value.get(1).is_some_and(u8::is_ascii_digit) {
+                    if matches!(value.first(), Some(b'.' | b','))
+                        && value.get(1).is_some_and(u8::is_ascii_digit)
+                    {
                         let (_, next, _) = next_std_chunk(layout);
                         if matches!(next, Some(Std::FracSecond0(_) | Std::FracSecond9)) {
                             return Some(());
                         }
-                        let n = 1 + value.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+                        let n = 1 + value
+                            .iter()
+                            .skip(1)
+                            .take_while(|c| c.is_ascii_digit())
+                            .count();
                         match parse_nanoseconds(value, n) {
                             Ok(ns) => nsec = ns,
                             Err("") => return None,
@@ -1447,8 +1672,11 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                 Std::PmUpper | Std::PmLower => {
                     let p = value.get(..2)?;
                     value = at(value, 2)?;
-                    let (pm_text, am_text): (&[u8], &[u8]) =
-                        if std == Std::PmUpper { (b"PM", b"AM") } else { (b"pm", b"am") };
+                    let (pm_text, am_text): (&[u8], &[u8]) = if std == Std::PmUpper {
+                        (b"PM", b"AM")
+                    } else {
+                        (b"pm", b"am")
+                    };
                     if p == pm_text {
                         pm = true;
                     } else if p == am_text {
@@ -1485,21 +1713,47 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                             if value.get(3) != Some(&b':') {
                                 return None;
                             }
-                            (*value.first()?, value.get(1..3)?, value.get(4..6)?, b"00", at(value, 6)?)
+                            (
+                                *value.first()?,
+                                value.get(1..3)?,
+                                value.get(4..6)?,
+                                b"00",
+                                at(value, 6)?,
+                            )
                         }
-                        Std::NumShortTz | Std::Iso8601ShortTz => {
-                            (*value.first()?, value.get(1..3)?, b"00", b"00", at(value, 3)?)
-                        }
+                        Std::NumShortTz | Std::Iso8601ShortTz => (
+                            *value.first()?,
+                            value.get(1..3)?,
+                            b"00",
+                            b"00",
+                            at(value, 3)?,
+                        ),
                         Std::Iso8601ColonSecondsTz | Std::NumColonSecondsTz => {
                             if value.get(3) != Some(&b':') || value.get(6) != Some(&b':') {
                                 return None;
                             }
-                            (*value.first()?, value.get(1..3)?, value.get(4..6)?, value.get(7..9)?, at(value, 9)?)
+                            (
+                                *value.first()?,
+                                value.get(1..3)?,
+                                value.get(4..6)?,
+                                value.get(7..9)?,
+                                at(value, 9)?,
+                            )
                         }
-                        Std::Iso8601SecondsTz | Std::NumSecondsTz => {
-                            (*value.first()?, value.get(1..3)?, value.get(3..5)?, value.get(5..7)?, at(value, 7)?)
-                        }
-                        _ => (*value.first()?, value.get(1..3)?, value.get(3..5)?, b"00", at(value, 5)?),
+                        Std::Iso8601SecondsTz | Std::NumSecondsTz => (
+                            *value.first()?,
+                            value.get(1..3)?,
+                            value.get(3..5)?,
+                            value.get(5..7)?,
+                            at(value, 7)?,
+                        ),
+                        _ => (
+                            *value.first()?,
+                            value.get(1..3)?,
+                            value.get(3..5)?,
+                            b"00",
+                            at(value, 5)?,
+                        ),
                     };
                     value = rest;
                     let hr = getnum(hh, true)?.0;
@@ -1550,7 +1804,11 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
                     {
                         return Some(());
                     }
-                    let n = 1 + value.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+                    let n = 1 + value
+                        .iter()
+                        .skip(1)
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
                     match parse_nanoseconds(value, n) {
                         Ok(ns) => nsec = ns,
                         Err("") => return None,
@@ -1589,19 +1847,35 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
             return Err(fail(value, b"", ": day-of-year out of range".to_string()));
         }
         if m == 0 {
-            const DAYS_BEFORE: [i64; 13] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
+            const DAYS_BEFORE: [i64; 13] =
+                [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365];
             m = (yd - 1) / 31 + 1;
-            if DAYS_BEFORE.get(usize::try_from(m).unwrap_or(0)).is_some_and(|b| *b < yd) {
+            if DAYS_BEFORE
+                .get(usize::try_from(m).unwrap_or(0))
+                .is_some_and(|b| *b < yd)
+            {
                 m += 1;
             }
-            d = yd - DAYS_BEFORE.get(usize::try_from(m - 1).unwrap_or(0)).copied().unwrap_or(0);
+            d = yd
+                - DAYS_BEFORE
+                    .get(usize::try_from(m - 1).unwrap_or(0))
+                    .copied()
+                    .unwrap_or(0);
         }
         if month >= 0 && month != m {
-            return Err(fail(value, b"", ": day-of-year does not match month".to_string()));
+            return Err(fail(
+                value,
+                b"",
+                ": day-of-year does not match month".to_string(),
+            ));
         }
         month = m;
         if day >= 0 && day != d {
-            return Err(fail(value, b"", ": day-of-year does not match day".to_string()));
+            return Err(fail(
+                value,
+                b"",
+                ": day-of-year does not match day".to_string(),
+            ));
         }
         day = d;
     } else {
@@ -1633,7 +1907,11 @@ fn go_parse(layout_str: &str, value_str: &str) -> Result<GoTime, String> {
     } else {
         0
     };
-    Ok(GoTime { secs: local_secs - offset, nanos, offset: i32::try_from(offset).unwrap_or(0) })
+    Ok(GoTime {
+        secs: local_secs - offset,
+        nanos,
+        offset: i32::try_from(offset).unwrap_or(0),
+    })
 }
 
 fn time_arg(f: &str, args: &[Value], i: usize) -> Result<GoTime, String> {
@@ -1644,7 +1922,12 @@ fn duration_arg(f: &str, args: &[Value], i: usize) -> Result<i64, String> {
     let s = arg_str(f, args, i)?;
     parse_go_duration(s)
         .and_then(|d| i64::try_from(d).ok())
-        .ok_or_else(|| err(f, format!("time: invalid duration {}", go_quote(s.as_bytes()))))
+        .ok_or_else(|| {
+            err(
+                f,
+                format!("time: invalid duration {}", go_quote(s.as_bytes())),
+            )
+        })
 }
 
 fn f_time_now(_: &[Value], env: &FnEnv) -> Result<Value, String> {
@@ -1661,7 +1944,11 @@ fn f_time_since(args: &[Value], env: &FnEnv) -> Result<Value, String> {
     let layout = if layout.is_empty() { RFC3339 } else { layout };
     let start = go_parse(layout, arg_str(f, args, 1)?).map_err(|e| err(f, e))?;
     let end_s = arg_str(f, args, 2)?;
-    let end = if end_s.is_empty() { GoTime::now(env) } else { go_parse(layout, end_s).map_err(|e| err(f, e))? };
+    let end = if end_s.is_empty() {
+        GoTime::now(env)
+    } else {
+        go_parse(layout, end_s).map_err(|e| err(f, e))?
+    };
     Ok(Value::String(format_go_duration(go_sub(&end, &start))))
 }
 
@@ -1675,7 +1962,8 @@ fn f_time_add(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "time_add";
     let t = time_arg(f, args, 0)?;
     let d = duration_arg(f, args, 1)?;
-    let r = GoTime::from_unix_nanos(t.unix_nanos() + i128::from(d), t.offset).ok_or_else(|| err(f, "time out of range"))?;
+    let r = GoTime::from_unix_nanos(t.unix_nanos() + i128::from(d), t.offset)
+        .ok_or_else(|| err(f, "time out of range"))?;
     Ok(Value::String(r.rfc3339()))
 }
 
@@ -1685,9 +1973,23 @@ fn f_time_parse(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let value = arg_str(f, args, 1)?;
     if crate::gofmt::parse_int(layout).is_some() {
         // An integer layout means "value is Unix epoch seconds".
-        let epoch = crate::gofmt::parse_int(value)
-            .ok_or_else(|| err(f, format!("strconv.ParseInt: parsing {}: invalid syntax", go_quote(value.as_bytes()))))?;
-        return Ok(Value::String(GoTime { secs: epoch, nanos: 0, offset: 0 }.rfc3339()));
+        let epoch = crate::gofmt::parse_int(value).ok_or_else(|| {
+            err(
+                f,
+                format!(
+                    "strconv.ParseInt: parsing {}: invalid syntax",
+                    go_quote(value.as_bytes())
+                ),
+            )
+        })?;
+        return Ok(Value::String(
+            GoTime {
+                secs: epoch,
+                nanos: 0,
+                offset: 0,
+            }
+            .rfc3339(),
+        ));
     }
     let t = go_parse(layout, value).map_err(|e| err(f, e))?;
     Ok(Value::String(t.rfc3339()))
@@ -1733,7 +2035,8 @@ fn f_time_truncate(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     // Go: round down to a multiple of d since the zero time (January 1, year 1, UTC).
     let since_zero = t.unix_nanos() + i128::from(ZERO_TO_UNIX) * 1_000_000_000;
     let r = since_zero.rem_euclid(i128::from(d));
-    let out = GoTime::from_unix_nanos(t.unix_nanos() - r, t.offset).ok_or_else(|| err(f, "time out of range"))?;
+    let out = GoTime::from_unix_nanos(t.unix_nanos() - r, t.offset)
+        .ok_or_else(|| err(f, "time out of range"))?;
     Ok(Value::String(out.rfc3339()))
 }
 
@@ -1776,7 +2079,8 @@ fn parse_num_part(s: &str, what: &str) -> Result<u64, String> {
         }
         return Err(format!("{w} number must not contain leading zeroes {s:?}"));
     }
-    s.parse::<u64>().map_err(|e| format!("strconv.ParseUint: parsing {s:?}: {e}"))
+    s.parse::<u64>()
+        .map_err(|e| format!("strconv.ParseUint: parsing {s:?}: {e}"))
 }
 
 /// blang `semver.Parse` (strict: `MAJOR.MINOR.PATCH[-pre][+build]`).
@@ -1799,7 +2103,12 @@ fn parse_semver(s: &str) -> Result<Semver, String> {
         None => (rest, None),
     };
     let patch = parse_num_part(patch, "patch")?;
-    let mut v = Semver { major, minor, patch, pre: Vec::new() };
+    let mut v = Semver {
+        major,
+        minor,
+        patch,
+        pre: Vec::new(),
+    };
     if let Some(pre) = pre {
         for p in pre.split('.') {
             if p.is_empty() {
@@ -1807,9 +2116,12 @@ fn parse_semver(s: &str) -> Result<Semver, String> {
             }
             if only(p, |c| c.is_ascii_digit()) {
                 if p.len() > 1 && p.starts_with('0') {
-                    return Err(format!("Numeric PreRelease version must not contain leading zeroes {p:?}"));
+                    return Err(format!(
+                        "Numeric PreRelease version must not contain leading zeroes {p:?}"
+                    ));
                 }
-                v.pre.push(Pre::Num(p.parse::<u64>().map_err(|e| e.to_string())?));
+                v.pre
+                    .push(Pre::Num(p.parse::<u64>().map_err(|e| e.to_string())?));
             } else if only(p, is_alnum_dash) {
                 v.pre.push(Pre::Alpha(p.to_string()));
             } else {
@@ -1823,7 +2135,9 @@ fn parse_semver(s: &str) -> Result<Semver, String> {
                 return Err("Build meta data is empty".to_string());
             }
             if !only(b, is_alnum_dash) {
-                return Err(format!("Invalid character(s) found in build meta data {b:?}"));
+                return Err(format!(
+                    "Invalid character(s) found in build meta data {b:?}"
+                ));
             }
         }
     }
@@ -1880,8 +2194,13 @@ fn split_and_trim(s: &str) -> Vec<String> {
 
 /// blang `splitComparatorVersion`.
 fn split_comparator(s: &str) -> Result<(String, String), String> {
-    let i = s.find(|c: char| c.is_numeric()).ok_or_else(|| format!("Could not get version from string: {s:?}"))?;
-    Ok((s.get(..i).unwrap_or_default().trim().to_string(), s.get(i..).unwrap_or_default().to_string()))
+    let i = s
+        .find(|c: char| c.is_numeric())
+        .ok_or_else(|| format!("Could not get version from string: {s:?}"))?;
+    Ok((
+        s.get(..i).unwrap_or_default().trim().to_string(),
+        s.get(i..).unwrap_or_default().to_string(),
+    ))
 }
 
 /// blang `expandWildcardVersion` for one AND-part.
@@ -1894,10 +2213,18 @@ fn expand_wildcards(parts: Vec<String>) -> Result<Vec<String>, String> {
         }
         let (op, v) = split_comparator(&ap)?;
         let nparts = v.split('.').count();
-        let wildcard = if v.split('.').next_back() == Some("x") { nparts } else { 0 };
+        let wildcard = if v.split('.').next_back() == Some("x") {
+            nparts
+        } else {
+            0
+        };
         let flat = {
             let v2 = v.replacen(".x.x", ".x", 1).replacen(".x", ".0", 1);
-            if v2.split('.').count() == 2 { format!("{v2}.0") } else { v2 }
+            if v2.split('.').count() == 2 {
+                format!("{v2}.0")
+            } else {
+                v2
+            }
         };
         let bump = |idx: usize| -> String {
             let mut ps: Vec<String> = flat.split('.').map(str::to_string).collect();
@@ -1971,10 +2298,17 @@ fn parse_range(s: &str) -> Result<Vec<Vec<Comparator>>, String> {
                 "<" => |o| o == Ordering::Less,
                 "<=" => |o| o != Ordering::Greater,
                 "!" | "!=" => |o| o != Ordering::Equal,
-                _ => return Err(format!("Could not parse Range {ap:?}: Could not parse comparator {op:?} in {ap:?}")),
+                _ => {
+                    return Err(format!(
+                        "Could not parse Range {ap:?}: Could not parse comparator {op:?} in {ap:?}"
+                    ));
+                }
             };
-            let version = parse_semver(&v)
-                .map_err(|e| format!("Could not parse Range {ap:?}: Could not parse version {v:?} in {ap:?}: {e}"))?;
+            let version = parse_semver(&v).map_err(|e| {
+                format!(
+                    "Could not parse Range {ap:?}: Could not parse version {v:?} in {ap:?}: {e}"
+                )
+            })?;
             ands.push((test, version));
         }
         out.push(ands);
@@ -1987,7 +2321,9 @@ fn f_semver_compare(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     // An unparsable version silently becomes 0.0.0 (CV-16).
     let version = parse_semver(arg_str(f, args, 0)?).unwrap_or_default();
     let range = parse_range(arg_str(f, args, 1)?).map_err(|e| err(f, e))?;
-    let ok = range.iter().any(|ands| ands.iter().all(|(test, v)| test(cmp_semver(&version, v))));
+    let ok = range
+        .iter()
+        .any(|ands| ands.iter().all(|(test, v)| test(cmp_semver(&version, v))));
     Ok(Value::Bool(ok))
 }
 
@@ -2002,7 +2338,8 @@ fn add_default_registry(name: &str) -> String {
     match name.find('/') {
         Some(i) => {
             let first = name.get(..i).unwrap_or_default();
-            if !first.contains(['.', ':']) && first != "localhost" && first.to_lowercase() == first {
+            if !first.contains(['.', ':']) && first != "localhost" && first.to_lowercase() == first
+            {
                 format!("{DEFAULT_REGISTRY}/{name}")
             } else {
                 name.to_string()
@@ -2036,8 +2373,10 @@ fn parse_image(reference: &str) -> Result<(String, String, String, String), Stri
     if name.len() > 255 {
         return Err("repository name must not be more than 255 characters".to_string());
     }
-    let split = regex::Regex::new(&format!("^(?:({DOMAIN_AND_PORT})/)?({PATH_COMPONENT}(?:/{PATH_COMPONENT})*)$"))
-        .map_err(|e| e.to_string())?;
+    let split = regex::Regex::new(&format!(
+        "^(?:({DOMAIN_AND_PORT})/)?({PATH_COMPONENT}(?:/{PATH_COMPONENT})*)$"
+    ))
+    .map_err(|e| e.to_string())?;
     let parts = split.captures(name).ok_or("invalid reference format")?;
     let domain = parts.get(1).map_or("", |m| m.as_str()).to_string();
     let path = parts.get(2).map_or("", |m| m.as_str()).to_string();
@@ -2054,7 +2393,10 @@ fn parse_image(reference: &str) -> Result<(String, String, String, String), Stri
         if enc.len() != want {
             return Err("invalid checksum digest length".to_string());
         }
-        if !enc.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)) {
+        if !enc
+            .bytes()
+            .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        {
             return Err("invalid checksum digest format".to_string());
         }
     }
@@ -2068,11 +2410,19 @@ fn f_image_normalize(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let (registry, path, tag, digest) = parse_image(&full).map_err(|e| {
         err(f, format!("bad image: {full}, defaultRegistry: {DEFAULT_REGISTRY}, enableDefaultRegistryMutation: true: {e}"))
     })?;
-    let base = if registry.is_empty() { path } else { format!("{registry}/{path}") };
+    let base = if registry.is_empty() {
+        path
+    } else {
+        format!("{registry}/{path}")
+    };
     let out = if !digest.is_empty() {
         format!("{base}@{digest}")
     } else {
-        let tag = if tag.is_empty() { "latest".to_string() } else { tag };
+        let tag = if tag.is_empty() {
+            "latest".to_string()
+        } else {
+            tag
+        };
         format!("{base}:{tag}")
     };
     Ok(Value::String(out))
@@ -2085,7 +2435,13 @@ fn f_image_normalize(args: &[Value], _: &FnEnv) -> Result<Value, String> {
 /// The host of a URL (Go `url.Parse(..).Hostname()`), `None` when there is no authority.
 fn url_host(u: &str) -> Option<String> {
     let rest = match u.find("://") {
-        Some(i) if u.get(..i).is_some_and(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))) => {
+        Some(i)
+            if u.get(..i).is_some_and(|s| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            }) =>
+        {
             u.get(i + 3..)?
         }
         _ => u.strip_prefix("//")?,
@@ -2105,7 +2461,9 @@ fn url_host(u: &str) -> Option<String> {
 fn f_is_external_url(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "is_external_url";
     let u = arg_str(f, args, 0)?;
-    let host = url_host(u).filter(|h| !h.is_empty()).ok_or_else(|| err(f, format!("no host in url `{u}`")))?;
+    let host = url_host(u)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| err(f, format!("no host in url `{u}`")))?;
     if host.eq_ignore_ascii_case("localhost") {
         return Ok(Value::Bool(false));
     }
@@ -2117,7 +2475,9 @@ fn f_is_external_url(args: &[Value], _: &FnEnv) -> Result<Value, String> {
         std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
         std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => v4.is_loopback() || v4.is_private(),
-            None => v6.is_loopback() || (v6.segments().first().copied().unwrap_or(0) & 0xfe00) == 0xfc00,
+            None => {
+                v6.is_loopback() || (v6.segments().first().copied().unwrap_or(0) & 0xfe00) == 0xfc00
+            }
         },
     };
     Ok(Value::Bool(!internal))
@@ -2149,7 +2509,12 @@ const RANDOM_EXTRA: u32 = 10;
 /// Most generation steps `random` may take (bounds nested repetitions of empty groups).
 const RANDOM_MAX_STEPS: u32 = 100_000;
 
-fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String, steps: &mut u32) -> Result<(), String> {
+fn gen_hir(
+    h: &regex_syntax::hir::Hir,
+    rng: &mut SplitMix,
+    out: &mut String,
+    steps: &mut u32,
+) -> Result<(), String> {
     use regex_syntax::hir::{Class, HirKind};
     if out.len() > RANDOM_MAX_LEN {
         return Err(format!("generated string exceeds {RANDOM_MAX_LEN} bytes"));
@@ -2165,7 +2530,10 @@ fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String, ste
             let ranges = cls.ranges();
             // why: `.` (everything but newline) would draw from all of Unicode; printable
             // ASCII keeps results readable and still matches.
-            let total: u64 = ranges.iter().map(|r| u64::from(r.end()) - u64::from(r.start()) + 1).sum();
+            let total: u64 = ranges
+                .iter()
+                .map(|r| u64::from(r.end()) - u64::from(r.start()) + 1)
+                .sum();
             if total > 0x10_0000 {
                 let c = char::from(b' ' + u8::try_from(rng.below(95)).unwrap_or(0));
                 out.push(c);
@@ -2185,7 +2553,9 @@ fn gen_hir(h: &regex_syntax::hir::Hir, rng: &mut SplitMix, out: &mut String, ste
         }
         HirKind::Class(Class::Bytes(_)) => return Err("byte classes are not supported".to_string()),
         HirKind::Repetition(rep) => {
-            let max = rep.max.unwrap_or_else(|| rep.min.saturating_add(RANDOM_EXTRA));
+            let max = rep
+                .max
+                .unwrap_or_else(|| rep.min.saturating_add(RANDOM_EXTRA));
             let max = max.min(rep.min.saturating_add(4096));
             if usize::try_from(rep.min).unwrap_or(usize::MAX) > RANDOM_MAX_LEN {
                 return Err(format!("repetition count {} is too large", rep.min));
@@ -2227,7 +2597,10 @@ fn f_random(args: &[Value], env: &FnEnv) -> Result<Value, String> {
     let mut out = String::new();
     gen_hir(&hir, &mut rng, &mut out, &mut 0).map_err(|e| err(f, e))?;
     if out.len() > RANDOM_MAX_LEN {
-        return Err(err(f, format!("generated string exceeds {RANDOM_MAX_LEN} bytes")));
+        return Err(err(
+            f,
+            format!("generated string exceeds {RANDOM_MAX_LEN} bytes"),
+        ));
     }
     Ok(Value::String(out))
 }
@@ -2235,7 +2608,10 @@ fn f_random(args: &[Value], env: &FnEnv) -> Result<Value, String> {
 fn f_x509_decode(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "x509_decode";
     let _pem = arg_str(f, args, 0)?;
-    Err(err(f, "decoding X.509 certificates is not supported by this implementation"))
+    Err(err(
+        f,
+        "decoding X.509 certificates is not supported by this implementation",
+    ))
 }
 
 #[cfg(test)]
@@ -2244,7 +2620,10 @@ mod tests {
     use serde_json::json;
 
     fn env() -> FnEnv {
-        FnEnv { now: "2024-03-10T12:30:45Z".parse().unwrap(), seed: 42 }
+        FnEnv {
+            now: "2024-03-10T12:30:45Z".parse().unwrap(),
+            seed: 42,
+        }
     }
 
     /// Calls function `name` with `args` (a JSON array).
@@ -2274,13 +2653,57 @@ mod tests {
         sorted.dedup();
         assert_eq!(names, sorted);
         for n in [
-            "compare", "equal_fold", "replace", "replace_all", "to_upper", "to_lower", "trim", "trim_prefix", "split",
-            "truncate", "base64_encode", "base64_decode", "path_canonicalize", "sha256", "sha1", "md5", "to_boolean",
-            "regex_match", "regex_replace_all", "regex_replace_all_literal", "pattern_match", "label_match", "add",
-            "subtract", "multiply", "divide", "modulo", "sum", "round", "parse_json", "parse_yaml", "lookup", "items",
-            "object_from_lists", "time_now", "time_now_utc", "time_since", "time_diff", "time_add", "time_parse",
-            "time_utc", "time_to_cron", "time_before", "time_after", "time_between", "time_truncate",
-            "semver_compare", "image_normalize", "is_external_url", "random", "x509_decode",
+            "compare",
+            "equal_fold",
+            "replace",
+            "replace_all",
+            "to_upper",
+            "to_lower",
+            "trim",
+            "trim_prefix",
+            "split",
+            "truncate",
+            "base64_encode",
+            "base64_decode",
+            "path_canonicalize",
+            "sha256",
+            "sha1",
+            "md5",
+            "to_boolean",
+            "regex_match",
+            "regex_replace_all",
+            "regex_replace_all_literal",
+            "pattern_match",
+            "label_match",
+            "add",
+            "subtract",
+            "multiply",
+            "divide",
+            "modulo",
+            "sum",
+            "round",
+            "parse_json",
+            "parse_yaml",
+            "lookup",
+            "items",
+            "object_from_lists",
+            "time_now",
+            "time_now_utc",
+            "time_since",
+            "time_diff",
+            "time_add",
+            "time_parse",
+            "time_utc",
+            "time_to_cron",
+            "time_before",
+            "time_after",
+            "time_between",
+            "time_truncate",
+            "semver_compare",
+            "image_normalize",
+            "is_external_url",
+            "random",
+            "x509_decode",
         ] {
             assert!(lookup(n).is_some(), "{n} missing");
         }
@@ -2297,18 +2720,38 @@ mod tests {
         check("equal_fold", json!(["Go", "GO"]), Ok(json!(true)));
         check("equal_fold", json!(["Straße", "STRASSE"]), Ok(json!(false)));
         check("equal_fold", json!(["a", "b"]), Ok(json!(false)));
-        check("replace", json!(["oink oink oink", "k", "ky", 2]), Ok(json!("oinky oinky oink")));
-        check("replace", json!(["oink oink oink", "oink", "moo", -1]), Ok(json!("moo moo moo")));
+        check(
+            "replace",
+            json!(["oink oink oink", "k", "ky", 2]),
+            Ok(json!("oinky oinky oink")),
+        );
+        check(
+            "replace",
+            json!(["oink oink oink", "oink", "moo", -1]),
+            Ok(json!("moo moo moo")),
+        );
         check("replace", json!(["abc", "", "-", -1]), Ok(json!("-a-b-c-")));
         check("replace", json!(["abc", "b", "x", 0]), Ok(json!("abc")));
-        check("replace_all", json!(["a.b.c", ".", "/"]), Ok(json!("a/b/c")));
+        check(
+            "replace_all",
+            json!(["a.b.c", ".", "/"]),
+            Ok(json!("a/b/c")),
+        );
         check("to_upper", json!(["abc-ß"]), Ok(json!("ABC-ß")));
         check("to_lower", json!(["ABC"]), Ok(json!("abc")));
         check("trim", json!(["  hi  ", " "]), Ok(json!("hi")));
         check("trim", json!(["xxhixyx", "xy"]), Ok(json!("hi")));
         check("trim", json!(["hi", ""]), Ok(json!("hi")));
-        check("trim_prefix", json!(["registry/nginx", "registry/"]), Ok(json!("nginx")));
-        check("trim_prefix", json!(["nginx", "registry/"]), Ok(json!("nginx")));
+        check(
+            "trim_prefix",
+            json!(["registry/nginx", "registry/"]),
+            Ok(json!("nginx")),
+        );
+        check(
+            "trim_prefix",
+            json!(["nginx", "registry/"]),
+            Ok(json!("nginx")),
+        );
         check("split", json!(["a,b,c", ","]), Ok(json!(["a", "b", "c"])));
         check("split", json!(["", ","]), Ok(json!([""])));
         check("split", json!(["abc", ""]), Ok(json!(["a", "b", "c"])));
@@ -2319,47 +2762,141 @@ mod tests {
         check("base64_encode", json!(["hello"]), Ok(json!("aGVsbG8=")));
         check("base64_decode", json!(["aGVsbG8="]), Ok(json!("hello")));
         check("base64_decode", json!(["aGVs\nbG8="]), Ok(json!("hello")));
-        check("base64_decode", json!(["aGVsbG8"]), Err("JMESPath function 'base64_decode': illegal base64 data"));
-        check("base64_decode", json!(["!!!!"]), Err("illegal base64 data at input byte 0"));
-        check("path_canonicalize", json!(["/a//b/./c/../d/"]), Ok(json!("/a/b/d")));
+        check(
+            "base64_decode",
+            json!(["aGVsbG8"]),
+            Err("JMESPath function 'base64_decode': illegal base64 data"),
+        );
+        check(
+            "base64_decode",
+            json!(["!!!!"]),
+            Err("illegal base64 data at input byte 0"),
+        );
+        check(
+            "path_canonicalize",
+            json!(["/a//b/./c/../d/"]),
+            Ok(json!("/a/b/d")),
+        );
         check("path_canonicalize", json!([""]), Ok(json!("")));
         check("path_canonicalize", json!(["a/../.."]), Ok(json!("..")));
         check("path_canonicalize", json!(["/../x"]), Ok(json!("/x")));
         check("path_canonicalize", json!(["./"]), Ok(json!(".")));
-        check("sha256", json!(["abc"]), Ok(json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")));
-        check("sha1", json!(["abc"]), Ok(json!("a9993e364706816aba3e25717850c26c9cd0d89d")));
-        check("md5", json!(["abc"]), Ok(json!("900150983cd24fb0d6963f7d28e17f72")));
+        check(
+            "sha256",
+            json!(["abc"]),
+            Ok(json!(
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+            )),
+        );
+        check(
+            "sha1",
+            json!(["abc"]),
+            Ok(json!("a9993e364706816aba3e25717850c26c9cd0d89d")),
+        );
+        check(
+            "md5",
+            json!(["abc"]),
+            Ok(json!("900150983cd24fb0d6963f7d28e17f72")),
+        );
         check("to_boolean", json!(["TruE"]), Ok(json!(true)));
         check("to_boolean", json!(["false"]), Ok(json!(false)));
-        check("to_boolean", json!(["yes"]), Err("lowercase argument must be 'true' or 'false' (provided: 'yes')"));
+        check(
+            "to_boolean",
+            json!(["yes"]),
+            Err("lowercase argument must be 'true' or 'false' (provided: 'yes')"),
+        );
     }
 
     #[test]
     fn regex_and_patterns() {
         // CV-16 "Pattern / regex", CV-15.2 (raw strings keep `\b`).
-        check("regex_match", json!(["^nginx", "nginx:1.2"]), Ok(json!(true)));
+        check(
+            "regex_match",
+            json!(["^nginx", "nginx:1.2"]),
+            Ok(json!(true)),
+        );
         check("regex_match", json!(["1.2", "nginx:1.2"]), Ok(json!(true))); // unanchored search
         check("regex_match", json!(["^[0-9]+$", 123]), Ok(json!(true)));
-        check("regex_match", json!(["^123456790$", 123_456_789]), Ok(json!(true))); // num_text is 32-bit
-        check("regex_match", json!(["\\bjcmd\\b", "run jcmd now"]), Ok(json!(true)));
+        check(
+            "regex_match",
+            json!(["^123456790$", 123_456_789]),
+            Ok(json!(true)),
+        ); // num_text is 32-bit
+        check(
+            "regex_match",
+            json!(["\\bjcmd\\b", "run jcmd now"]),
+            Ok(json!(true)),
+        );
         check("regex_match", json!(["\\d", "٣"]), Ok(json!(false))); // Go's \d is ASCII
-        check("regex_match", json!(["(", "x"]), Err("JMESPath function 'regex_match': error parsing regexp"));
+        check(
+            "regex_match",
+            json!(["(", "x"]),
+            Err("JMESPath function 'regex_match': error parsing regexp"),
+        );
         check("regex_match", json!(["[[]", "["]), Ok(json!(true))); // `[` literal inside a class
-        check("regex_replace_all", json!(["([a-z]+)-([0-9]+)", "abc-123", "$2-$1"]), Ok(json!("123-abc")));
-        check("regex_replace_all", json!(["(?P<n>[0-9]+)", "a1b22", "<${n}>"]), Ok(json!("a<1>b<22>")));
-        check("regex_replace_all", json!(["a*", "baaac", "X"]), Ok(json!("XbXcX"))); // Go empty-match rule
-        check("regex_replace_all", json!(["^docker.io/", "docker.io/nginx", "mirror.local/"]), Ok(json!("mirror.local/nginx")));
+        check(
+            "regex_replace_all",
+            json!(["([a-z]+)-([0-9]+)", "abc-123", "$2-$1"]),
+            Ok(json!("123-abc")),
+        );
+        check(
+            "regex_replace_all",
+            json!(["(?P<n>[0-9]+)", "a1b22", "<${n}>"]),
+            Ok(json!("a<1>b<22>")),
+        );
+        check(
+            "regex_replace_all",
+            json!(["a*", "baaac", "X"]),
+            Ok(json!("XbXcX")),
+        ); // Go empty-match rule
+        check(
+            "regex_replace_all",
+            json!(["^docker.io/", "docker.io/nginx", "mirror.local/"]),
+            Ok(json!("mirror.local/nginx")),
+        );
         check("regex_replace_all", json!(["x", 1.5, 2]), Ok(json!("1.5")));
-        check("regex_replace_all", json!(["(", "a", "b"]), Err("error parsing regexp"));
-        check("regex_replace_all_literal", json!(["([a-z]+)", "abc", "$1"]), Ok(json!("$1")));
-        check("regex_replace_all_literal", json!(["[", "a", "b"]), Err("error parsing regexp"));
-        check("pattern_match", json!(["nginx:*", "nginx:1.2"]), Ok(json!(true)));
+        check(
+            "regex_replace_all",
+            json!(["(", "a", "b"]),
+            Err("error parsing regexp"),
+        );
+        check(
+            "regex_replace_all_literal",
+            json!(["([a-z]+)", "abc", "$1"]),
+            Ok(json!("$1")),
+        );
+        check(
+            "regex_replace_all_literal",
+            json!(["[", "a", "b"]),
+            Err("error parsing regexp"),
+        );
+        check(
+            "pattern_match",
+            json!(["nginx:*", "nginx:1.2"]),
+            Ok(json!(true)),
+        );
         check("pattern_match", json!(["1?3", 123]), Ok(json!(true)));
-        check("pattern_match", json!(["nginx:*", "redis"]), Ok(json!(false)));
-        check("label_match", json!([{"app": "web"}, {"app": "web", "tier": "fe"}]), Ok(json!(true)));
-        check("label_match", json!([{"app": "web", "x": "y"}, {"app": "web"}]), Ok(json!(false)));
+        check(
+            "pattern_match",
+            json!(["nginx:*", "redis"]),
+            Ok(json!(false)),
+        );
+        check(
+            "label_match",
+            json!([{"app": "web"}, {"app": "web", "tier": "fe"}]),
+            Ok(json!(true)),
+        );
+        check(
+            "label_match",
+            json!([{"app": "web", "x": "y"}, {"app": "web"}]),
+            Ok(json!(false)),
+        );
         check("label_match", json!([{}, {"a": "b"}]), Ok(json!(true)));
-        check("label_match", json!([{"n": 1}, {"n": 1.0}]), Ok(json!(true)));
+        check(
+            "label_match",
+            json!([{"n": 1}, {"n": 1.0}]),
+            Ok(json!(true)),
+        );
     }
 
     #[test]
@@ -2384,9 +2921,17 @@ mod tests {
         check("add", json!(["1h", "30m0s"]), Ok(json!("1h30m0s")));
         check("add", json!(["90s", "90s"]), Ok(json!("3m0s")));
         check("add", json!(["5m", "5m"]), Ok(json!("10m"))); // quantities (milli), not minutes
-        check("add", json!(["1Gi", 1]), Err("JMESPath function 'add': Types mismatch"));
+        check(
+            "add",
+            json!(["1Gi", 1]),
+            Err("JMESPath function 'add': Types mismatch"),
+        );
         check("add", json!(["1h", "1Gi"]), Err("Types mismatch"));
-        check("add", json!(["abc", 1]), Err("JMESPath function 'add': invalid operands"));
+        check(
+            "add",
+            json!(["abc", 1]),
+            Err("JMESPath function 'add': invalid operands"),
+        );
         check("add", json!([true, 1]), Err("invalid operands"));
         check("subtract", json!([5, 7]), Ok(json!(-2)));
         check("subtract", json!(["2Gi", "512Mi"]), Ok(json!("1536Mi")));
@@ -2404,7 +2949,11 @@ mod tests {
         check("divide", json!(["1Gi", 2]), Ok(json!("512Mi")));
         check("divide", json!(["1h", "30m0s"]), Ok(json!(2)));
         check("divide", json!(["1h", 4]), Ok(json!("15m0s")));
-        check("divide", json!([1, 0]), Err("JMESPath function 'divide': Zero divisor passed"));
+        check(
+            "divide",
+            json!([1, 0]),
+            Err("JMESPath function 'divide': Zero divisor passed"),
+        );
         check("divide", json!(["1Gi", "0"]), Err("Zero divisor passed"));
         check("divide", json!(["1h", "0s"]), Err("Zero divisor passed"));
         check("divide", json!([1, "1Gi"]), Err("Types mismatch"));
@@ -2414,48 +2963,124 @@ mod tests {
         check("modulo", json!(["10", "3"]), Ok(json!("1")));
         check("modulo", json!(["3Gi", "2Gi"]), Ok(json!("1Gi")));
         check("modulo", json!(["1h", "25m0s"]), Ok(json!("10m0s")));
-        check("modulo", json!([7.5, 2]), Err("Non-integer argument(s) passed for modulo"));
+        check(
+            "modulo",
+            json!([7.5, 2]),
+            Err("Non-integer argument(s) passed for modulo"),
+        );
         check("modulo", json!([7, 0]), Err("Zero divisor passed"));
-        check("modulo", json!(["1500m", "1"]), Err("Non-integer argument(s) passed for modulo"));
+        check(
+            "modulo",
+            json!(["1500m", "1"]),
+            Err("Non-integer argument(s) passed for modulo"),
+        );
         check("modulo", json!(["1h", "0s"]), Err("Zero divisor passed"));
         check("sum", json!([[1, 2, 3]]), Ok(json!(6)));
         check("sum", json!([["1Gi", "512Mi", "512Mi"]]), Ok(json!("2Gi")));
         check("sum", json!([["1h", "30m0s"]]), Ok(json!("1h30m0s")));
         check("sum", json!([["x"]]), Ok(json!("x"))); // single item returned as is
-        check("sum", json!([[]]), Err("JMESPath function 'sum': at least one element in the array is required"));
-        check("sum", json!([[1, "1Gi"]]), Err("JMESPath function 'sum': Types mismatch"));
+        check(
+            "sum",
+            json!([[]]),
+            Err("JMESPath function 'sum': at least one element in the array is required"),
+        );
+        check(
+            "sum",
+            json!([[1, "1Gi"]]),
+            Err("JMESPath function 'sum': Types mismatch"),
+        );
         check("round", json!([1.23456, 2]), Ok(json!(1.23)));
         check("round", json!([1.005, 1]), Ok(json!(1)));
         check("round", json!([2.5, 0]), Ok(json!(3)));
         check("round", json!([-2.5, 0]), Ok(json!(-3)));
-        check("round", json!([1.5, 1.5]), Err("Non-integer argument(s) passed for round off"));
+        check(
+            "round",
+            json!([1.5, 1.5]),
+            Err("Non-integer argument(s) passed for round off"),
+        );
         check("round", json!([1.5, -1]), Err("out of bounds"));
     }
 
     #[test]
     fn data() {
         // CV-16 "Data".
-        check("parse_json", json!(["{\"a\": [1, 2.5, \"x\"]}"]), Ok(json!({"a": [1, 2.5, "x"]})));
+        check(
+            "parse_json",
+            json!(["{\"a\": [1, 2.5, \"x\"]}"]),
+            Ok(json!({"a": [1, 2.5, "x"]})),
+        );
         check("parse_json", json!(["\"s\""]), Ok(json!("s")));
-        check("parse_json", json!(["{"]), Err("JMESPath function 'parse_json'"));
-        check("parse_yaml", json!(["a: 1\nb: [x, z]\n"]), Ok(json!({"a": 1, "b": ["x", "z"]})));
+        check(
+            "parse_json",
+            json!(["{"]),
+            Err("JMESPath function 'parse_json'"),
+        );
+        check(
+            "parse_yaml",
+            json!(["a: 1\nb: [x, z]\n"]),
+            Ok(json!({"a": 1, "b": ["x", "z"]})),
+        );
         // sigs.k8s.io/yaml decodes with YAML 1.1 rules (go-yaml v2): `y`/`on` are booleans.
-        check("parse_yaml", json!(["[y, on, 'y']"]), Ok(json!([true, true, "y"])));
-        check("parse_yaml", json!(["a: [\n"]), Err("JMESPath function 'parse_yaml'"));
+        check(
+            "parse_yaml",
+            json!(["[y, on, 'y']"]),
+            Ok(json!([true, true, "y"])),
+        );
+        check(
+            "parse_yaml",
+            json!(["a: [\n"]),
+            Err("JMESPath function 'parse_yaml'"),
+        );
         check("lookup", json!([{"a": 1}, "a"]), Ok(json!(1)));
         check("lookup", json!([{"a": 1}, "b"]), Ok(Value::Null));
         check("lookup", json!([["x", "y"], 1]), Ok(json!("y")));
         check("lookup", json!([["x", "y"], 5]), Ok(Value::Null));
         check("lookup", json!([["x", "y"], -1]), Ok(Value::Null));
-        check("lookup", json!([["x", "y"], 0.5]), Err("JMESPath function 'lookup': argument #2: expected an integer number"));
-        check("lookup", json!([{"a": 1}, 1]), Err("argument #2 is not of type String"));
-        check("lookup", json!([["x"], "0"]), Err("argument #2 is not of type Number"));
-        check("items", json!([{"b": 2, "a": 1}, "key", "value"]), Ok(json!([{"key": "a", "value": 1}, {"key": "b", "value": 2}])));
-        check("items", json!([["x", "y"], "i", "v"]), Ok(json!([{"i": 0, "v": "x"}, {"i": 1, "v": "y"}])));
-        check("items", json!(["s", "k", "v"]), Err("argument #1 is not of type Object or Array"));
-        check("object_from_lists", json!([["a", "b"], [1]]), Ok(json!({"a": 1, "b": null})));
-        check("object_from_lists", json!([[1, true], ["x", "y"]]), Ok(json!({"1": "x", "true": "y"})));
-        check("object_from_lists", json!([[null], [1]]), Err("argument #1 is not of type StringArray"));
+        check(
+            "lookup",
+            json!([["x", "y"], 0.5]),
+            Err("JMESPath function 'lookup': argument #2: expected an integer number"),
+        );
+        check(
+            "lookup",
+            json!([{"a": 1}, 1]),
+            Err("argument #2 is not of type String"),
+        );
+        check(
+            "lookup",
+            json!([["x"], "0"]),
+            Err("argument #2 is not of type Number"),
+        );
+        check(
+            "items",
+            json!([{"b": 2, "a": 1}, "key", "value"]),
+            Ok(json!([{"key": "a", "value": 1}, {"key": "b", "value": 2}])),
+        );
+        check(
+            "items",
+            json!([["x", "y"], "i", "v"]),
+            Ok(json!([{"i": 0, "v": "x"}, {"i": 1, "v": "y"}])),
+        );
+        check(
+            "items",
+            json!(["s", "k", "v"]),
+            Err("argument #1 is not of type Object or Array"),
+        );
+        check(
+            "object_from_lists",
+            json!([["a", "b"], [1]]),
+            Ok(json!({"a": 1, "b": null})),
+        );
+        check(
+            "object_from_lists",
+            json!([[1, true], ["x", "y"]]),
+            Ok(json!({"1": "x", "true": "y"})),
+        );
+        check(
+            "object_from_lists",
+            json!([[null], [1]]),
+            Err("argument #1 is not of type StringArray"),
+        );
     }
 
     #[test]
@@ -2463,46 +3088,210 @@ mod tests {
         // CV-16 "Time": RFC 3339 in and out, Go layouts, "now" from FnEnv only.
         check("time_now", json!([]), Ok(json!("2024-03-10T12:30:45Z")));
         check("time_now_utc", json!([]), Ok(json!("2024-03-10T12:30:45Z")));
-        check("time_since", json!(["", "2024-03-10T11:00:00Z", "2024-03-10T12:30:00Z"]), Ok(json!("1h30m0s")));
-        check("time_since", json!(["", "2024-03-10T12:30:00Z", ""]), Ok(json!("45s")));
-        check("time_since", json!(["2006-01-02", "2024-01-01", "2024-01-31"]), Ok(json!("720h0m0s")));
-        check("time_since", json!(["", "bad", ""]), Err("JMESPath function 'time_since': parsing time \"bad\""));
-        check("time_diff", json!(["2024-01-01T00:00:00Z", "2024-01-01T00:00:01.5Z"]), Ok(json!("1.5s")));
-        check("time_diff", json!(["2024-01-01T01:00:00+01:00", "2024-01-01T00:00:00Z"]), Ok(json!("0s")));
-        check("time_diff", json!(["2024-01-01", "2024-01-02T00:00:00Z"]), Err("JMESPath function 'time_diff': parsing time"));
-        check("time_add", json!(["2024-01-01T23:30:00+02:00", "1h"]), Ok(json!("2024-01-02T00:30:00+02:00")));
-        check("time_add", json!(["2024-01-01T00:00:00Z", "-24h"]), Ok(json!("2023-12-31T00:00:00Z")));
-        check("time_add", json!(["2024-01-01T00:00:00Z", "1d"]), Err("time: invalid duration \"1d\""));
-        check("time_parse", json!(["2006-01-02T15:04:05Z07:00", "2021-01-02T15:04:05-07:00"]), Ok(json!("2021-01-02T15:04:05-07:00")));
-        check("time_parse", json!(["Mon Jan _2 15:04:05 2006", "Sat Jan  2 15:04:05 2021"]), Ok(json!("2021-01-02T15:04:05Z")));
-        check("time_parse", json!(["02 Jan 06 15:04 MST", "02 Jan 21 15:04 UTC"]), Ok(json!("2021-01-02T15:04:00Z")));
-        check("time_parse", json!(["January 2, 2006 3:04 PM", "March 5, 2023 7:08 pm"]), Err("cannot parse"));
-        check("time_parse", json!(["January 2, 2006 3:04 PM", "March 5, 2023 7:08 PM"]), Ok(json!("2023-03-05T19:08:00Z")));
-        check("time_parse", json!(["2006-01-02 15:04:05.000", "2023-03-05 07:08:09.123"]), Ok(json!("2023-03-05T07:08:09Z")));
-        check("time_parse", json!(["2006-01-02T15:04:05-0700", "2023-03-05T07:08:09+0530"]), Ok(json!("2023-03-05T07:08:09+05:30")));
-        check("time_parse", json!(["1", "1609459200"]), Ok(json!("2021-01-01T00:00:00Z")));
-        check("time_parse", json!(["0", "abc"]), Err("strconv.ParseInt: parsing \"abc\": invalid syntax"));
-        check("time_parse", json!(["2006-01-02", "2023-02-30"]), Err("parsing time \"2023-02-30\": day out of range"));
-        check("time_parse", json!(["2006-01-02", "2023-13-01"]), Err("month out of range"));
-        check("time_parse", json!(["2006-01-02", "2023-01-01x"]), Err("extra text"));
-        check("time_utc", json!(["2021-01-02T15:04:05-07:00"]), Ok(json!("2021-01-02T22:04:05Z")));
-        check("time_utc", json!(["nope"]), Err("JMESPath function 'time_utc': parsing time"));
-        check("time_to_cron", json!(["2023-03-05T07:08:09Z"]), Ok(json!("8 7 5 3 0"))); // a Sunday
-        check("time_to_cron", json!(["2024-02-29T23:59:00+01:00"]), Ok(json!("59 23 29 2 4")));
+        check(
+            "time_since",
+            json!(["", "2024-03-10T11:00:00Z", "2024-03-10T12:30:00Z"]),
+            Ok(json!("1h30m0s")),
+        );
+        check(
+            "time_since",
+            json!(["", "2024-03-10T12:30:00Z", ""]),
+            Ok(json!("45s")),
+        );
+        check(
+            "time_since",
+            json!(["2006-01-02", "2024-01-01", "2024-01-31"]),
+            Ok(json!("720h0m0s")),
+        );
+        check(
+            "time_since",
+            json!(["", "bad", ""]),
+            Err("JMESPath function 'time_since': parsing time \"bad\""),
+        );
+        check(
+            "time_diff",
+            json!(["2024-01-01T00:00:00Z", "2024-01-01T00:00:01.5Z"]),
+            Ok(json!("1.5s")),
+        );
+        check(
+            "time_diff",
+            json!(["2024-01-01T01:00:00+01:00", "2024-01-01T00:00:00Z"]),
+            Ok(json!("0s")),
+        );
+        check(
+            "time_diff",
+            json!(["2024-01-01", "2024-01-02T00:00:00Z"]),
+            Err("JMESPath function 'time_diff': parsing time"),
+        );
+        check(
+            "time_add",
+            json!(["2024-01-01T23:30:00+02:00", "1h"]),
+            Ok(json!("2024-01-02T00:30:00+02:00")),
+        );
+        check(
+            "time_add",
+            json!(["2024-01-01T00:00:00Z", "-24h"]),
+            Ok(json!("2023-12-31T00:00:00Z")),
+        );
+        check(
+            "time_add",
+            json!(["2024-01-01T00:00:00Z", "1d"]),
+            Err("time: invalid duration \"1d\""),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02T15:04:05Z07:00", "2021-01-02T15:04:05-07:00"]),
+            Ok(json!("2021-01-02T15:04:05-07:00")),
+        );
+        check(
+            "time_parse",
+            json!(["Mon Jan _2 15:04:05 2006", "Sat Jan  2 15:04:05 2021"]),
+            Ok(json!("2021-01-02T15:04:05Z")),
+        );
+        check(
+            "time_parse",
+            json!(["02 Jan 06 15:04 MST", "02 Jan 21 15:04 UTC"]),
+            Ok(json!("2021-01-02T15:04:00Z")),
+        );
+        check(
+            "time_parse",
+            json!(["January 2, 2006 3:04 PM", "March 5, 2023 7:08 pm"]),
+            Err("cannot parse"),
+        );
+        check(
+            "time_parse",
+            json!(["January 2, 2006 3:04 PM", "March 5, 2023 7:08 PM"]),
+            Ok(json!("2023-03-05T19:08:00Z")),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02 15:04:05.000", "2023-03-05 07:08:09.123"]),
+            Ok(json!("2023-03-05T07:08:09Z")),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02T15:04:05-0700", "2023-03-05T07:08:09+0530"]),
+            Ok(json!("2023-03-05T07:08:09+05:30")),
+        );
+        check(
+            "time_parse",
+            json!(["1", "1609459200"]),
+            Ok(json!("2021-01-01T00:00:00Z")),
+        );
+        check(
+            "time_parse",
+            json!(["0", "abc"]),
+            Err("strconv.ParseInt: parsing \"abc\": invalid syntax"),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02", "2023-02-30"]),
+            Err("parsing time \"2023-02-30\": day out of range"),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02", "2023-13-01"]),
+            Err("month out of range"),
+        );
+        check(
+            "time_parse",
+            json!(["2006-01-02", "2023-01-01x"]),
+            Err("extra text"),
+        );
+        check(
+            "time_utc",
+            json!(["2021-01-02T15:04:05-07:00"]),
+            Ok(json!("2021-01-02T22:04:05Z")),
+        );
+        check(
+            "time_utc",
+            json!(["nope"]),
+            Err("JMESPath function 'time_utc': parsing time"),
+        );
+        check(
+            "time_to_cron",
+            json!(["2023-03-05T07:08:09Z"]),
+            Ok(json!("8 7 5 3 0")),
+        ); // a Sunday
+        check(
+            "time_to_cron",
+            json!(["2024-02-29T23:59:00+01:00"]),
+            Ok(json!("59 23 29 2 4")),
+        );
         check("time_to_cron", json!(["x"]), Err("parsing time"));
-        check("time_before", json!(["2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z"]), Ok(json!(true)));
-        check("time_before", json!(["2023-01-01T00:00:00Z", "2023-01-01T00:00:00Z"]), Ok(json!(false)));
-        check("time_before", json!(["x", "2023-01-01T00:00:00Z"]), Err("parsing time"));
-        check("time_after", json!(["2023-01-02T00:00:00Z", "2023-01-01T00:00:00Z"]), Ok(json!(true)));
-        check("time_after", json!(["2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z"]), Ok(json!(false)));
-        check("time_after", json!(["2023-01-01T00:00:00Z", "y"]), Err("parsing time"));
-        check("time_between", json!(["2023-01-02T00:00:00Z", "2023-01-01T00:00:00Z", "2023-01-03T00:00:00Z"]), Ok(json!(true)));
-        check("time_between", json!(["2023-01-01T00:00:00Z", "2023-01-01T00:00:00Z", "2023-01-03T00:00:00Z"]), Ok(json!(false)));
-        check("time_between", json!(["2023-01-01T00:00:00Z", "z", "2023-01-03T00:00:00Z"]), Err("parsing time"));
-        check("time_truncate", json!(["2023-03-05T07:08:09Z", "1h"]), Ok(json!("2023-03-05T07:00:00Z")));
-        check("time_truncate", json!(["2023-03-05T07:08:09+05:30", "24h"]), Ok(json!("2023-03-05T05:30:00+05:30")));
-        check("time_truncate", json!(["2023-03-05T07:08:09Z", "0s"]), Ok(json!("2023-03-05T07:08:09Z")));
-        check("time_truncate", json!(["2023-03-05T07:08:09Z", "x"]), Err("time: invalid duration"));
+        check(
+            "time_before",
+            json!(["2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z"]),
+            Ok(json!(true)),
+        );
+        check(
+            "time_before",
+            json!(["2023-01-01T00:00:00Z", "2023-01-01T00:00:00Z"]),
+            Ok(json!(false)),
+        );
+        check(
+            "time_before",
+            json!(["x", "2023-01-01T00:00:00Z"]),
+            Err("parsing time"),
+        );
+        check(
+            "time_after",
+            json!(["2023-01-02T00:00:00Z", "2023-01-01T00:00:00Z"]),
+            Ok(json!(true)),
+        );
+        check(
+            "time_after",
+            json!(["2023-01-01T00:00:00Z", "2023-01-02T00:00:00Z"]),
+            Ok(json!(false)),
+        );
+        check(
+            "time_after",
+            json!(["2023-01-01T00:00:00Z", "y"]),
+            Err("parsing time"),
+        );
+        check(
+            "time_between",
+            json!([
+                "2023-01-02T00:00:00Z",
+                "2023-01-01T00:00:00Z",
+                "2023-01-03T00:00:00Z"
+            ]),
+            Ok(json!(true)),
+        );
+        check(
+            "time_between",
+            json!([
+                "2023-01-01T00:00:00Z",
+                "2023-01-01T00:00:00Z",
+                "2023-01-03T00:00:00Z"
+            ]),
+            Ok(json!(false)),
+        );
+        check(
+            "time_between",
+            json!(["2023-01-01T00:00:00Z", "z", "2023-01-03T00:00:00Z"]),
+            Err("parsing time"),
+        );
+        check(
+            "time_truncate",
+            json!(["2023-03-05T07:08:09Z", "1h"]),
+            Ok(json!("2023-03-05T07:00:00Z")),
+        );
+        check(
+            "time_truncate",
+            json!(["2023-03-05T07:08:09+05:30", "24h"]),
+            Ok(json!("2023-03-05T05:30:00+05:30")),
+        );
+        check(
+            "time_truncate",
+            json!(["2023-03-05T07:08:09Z", "0s"]),
+            Ok(json!("2023-03-05T07:08:09Z")),
+        );
+        check(
+            "time_truncate",
+            json!(["2023-03-05T07:08:09Z", "x"]),
+            Err("time: invalid duration"),
+        );
     }
 
     #[test]
@@ -2518,66 +3307,227 @@ mod tests {
     #[test]
     fn semver() {
         // CV-16 semver_compare, blang/semver range syntax.
-        check("semver_compare", json!(["1.10.0", ">1.0.0"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.10.0", ">=1.0.0 <2.0.0"]), Ok(json!(true)));
-        check("semver_compare", json!(["2.0.0", ">=1.0.0 <2.0.0"]), Ok(json!(false)));
-        check("semver_compare", json!(["3.1.0", "<2.0.0 || >=3.0.0"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.2.3", "!=1.2.3"]), Ok(json!(false)));
+        check(
+            "semver_compare",
+            json!(["1.10.0", ">1.0.0"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["1.10.0", ">=1.0.0 <2.0.0"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["2.0.0", ">=1.0.0 <2.0.0"]),
+            Ok(json!(false)),
+        );
+        check(
+            "semver_compare",
+            json!(["3.1.0", "<2.0.0 || >=3.0.0"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["1.2.3", "!=1.2.3"]),
+            Ok(json!(false)),
+        );
         check("semver_compare", json!(["1.2.3", "1.2.3"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.2.3", ">= 1.2.0"]), Ok(json!(true)));
+        check(
+            "semver_compare",
+            json!(["1.2.3", ">= 1.2.0"]),
+            Ok(json!(true)),
+        );
         check("semver_compare", json!(["1.2.5", "1.2.x"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.3.0", "1.2.x"]), Ok(json!(false)));
+        check(
+            "semver_compare",
+            json!(["1.3.0", "1.2.x"]),
+            Ok(json!(false)),
+        );
         check("semver_compare", json!(["1.9.0", "<=1.x"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.0.0-alpha", "<1.0.0"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.0.0-alpha.1", ">1.0.0-alpha"]), Ok(json!(true)));
-        check("semver_compare", json!(["1.0.0-beta", ">1.0.0-alpha.1"]), Ok(json!(true)));
-        check("semver_compare", json!(["v1.2.3", "0.0.0"]), Ok(json!(true))); // unparsable → 0.0.0
-        check("semver_compare", json!(["1.2.3", ">=1.2"]), Err("JMESPath function 'semver_compare': Could not parse Range"));
-        check("semver_compare", json!(["1.2.3", "|| 1.0.0"]), Err("First element in range is '||'"));
-        check("semver_compare", json!(["1.2.3", "1.0.0 ||"]), Err("Last element in range is '||'"));
-        check("semver_compare", json!(["1.2.3", "abc"]), Err("Could not get version from string"));
-        check("semver_compare", json!(["1.2.3", "~1.2.3"]), Err("Could not parse comparator"));
+        check(
+            "semver_compare",
+            json!(["1.0.0-alpha", "<1.0.0"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["1.0.0-alpha.1", ">1.0.0-alpha"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["1.0.0-beta", ">1.0.0-alpha.1"]),
+            Ok(json!(true)),
+        );
+        check(
+            "semver_compare",
+            json!(["v1.2.3", "0.0.0"]),
+            Ok(json!(true)),
+        ); // unparsable → 0.0.0
+        check(
+            "semver_compare",
+            json!(["1.2.3", ">=1.2"]),
+            Err("JMESPath function 'semver_compare': Could not parse Range"),
+        );
+        check(
+            "semver_compare",
+            json!(["1.2.3", "|| 1.0.0"]),
+            Err("First element in range is '||'"),
+        );
+        check(
+            "semver_compare",
+            json!(["1.2.3", "1.0.0 ||"]),
+            Err("Last element in range is '||'"),
+        );
+        check(
+            "semver_compare",
+            json!(["1.2.3", "abc"]),
+            Err("Could not get version from string"),
+        );
+        check(
+            "semver_compare",
+            json!(["1.2.3", "~1.2.3"]),
+            Err("Could not parse comparator"),
+        );
     }
 
     #[test]
     fn images() {
         // CV-16 image_normalize with CV-11.8 defaults.
-        check("image_normalize", json!(["nginx"]), Ok(json!("docker.io/nginx:latest")));
-        check("image_normalize", json!(["library/nginx:1.2"]), Ok(json!("docker.io/library/nginx:1.2")));
-        check("image_normalize", json!(["ghcr.io/org/app:v1"]), Ok(json!("ghcr.io/org/app:v1")));
-        check("image_normalize", json!(["localhost/app"]), Ok(json!("localhost/app:latest")));
-        check("image_normalize", json!(["registry:5000/app"]), Ok(json!("registry:5000/app:latest")));
+        check(
+            "image_normalize",
+            json!(["nginx"]),
+            Ok(json!("docker.io/nginx:latest")),
+        );
+        check(
+            "image_normalize",
+            json!(["library/nginx:1.2"]),
+            Ok(json!("docker.io/library/nginx:1.2")),
+        );
+        check(
+            "image_normalize",
+            json!(["ghcr.io/org/app:v1"]),
+            Ok(json!("ghcr.io/org/app:v1")),
+        );
+        check(
+            "image_normalize",
+            json!(["localhost/app"]),
+            Ok(json!("localhost/app:latest")),
+        );
+        check(
+            "image_normalize",
+            json!(["registry:5000/app"]),
+            Ok(json!("registry:5000/app:latest")),
+        );
         let digest = format!("sha256:{}", "a".repeat(64));
-        check("image_normalize", json!([format!("nginx:1.2@{digest}")]), Ok(json!(format!("docker.io/nginx@{digest}"))));
-        check("image_normalize", json!(["Nginx"]), Err("repository name must be lowercase"));
-        check("image_normalize", json!(["nginx::1"]), Err("JMESPath function 'image_normalize': bad image: docker.io/nginx::1"));
-        check("image_normalize", json!(["nginx@sha256:abc"]), Err("invalid reference format"));
+        check(
+            "image_normalize",
+            json!([format!("nginx:1.2@{digest}")]),
+            Ok(json!(format!("docker.io/nginx@{digest}"))),
+        );
+        check(
+            "image_normalize",
+            json!(["Nginx"]),
+            Err("repository name must be lowercase"),
+        );
+        check(
+            "image_normalize",
+            json!(["nginx::1"]),
+            Err("JMESPath function 'image_normalize': bad image: docker.io/nginx::1"),
+        );
+        check(
+            "image_normalize",
+            json!(["nginx@sha256:abc"]),
+            Err("invalid reference format"),
+        );
     }
 
     #[test]
     fn misc() {
         // CV-16 is_external_url (IP literals only offline), random (seeded), x509_decode.
-        check("is_external_url", json!(["https://8.8.8.8/path"]), Ok(json!(true)));
-        check("is_external_url", json!(["http://10.0.0.1:8080"]), Ok(json!(false)));
-        check("is_external_url", json!(["http://192.168.1.1"]), Ok(json!(false)));
-        check("is_external_url", json!(["http://127.0.0.1"]), Ok(json!(false)));
-        check("is_external_url", json!(["http://[::1]:80/"]), Ok(json!(false)));
-        check("is_external_url", json!(["http://[fd00::1]/"]), Ok(json!(false)));
-        check("is_external_url", json!(["http://[2001:db8::1]/"]), Ok(json!(true)));
-        check("is_external_url", json!(["http://localhost:8080"]), Ok(json!(false)));
-        check("is_external_url", json!(["https://example.com"]), Err("JMESPath function 'is_external_url': host names need DNS, not available offline"));
+        check(
+            "is_external_url",
+            json!(["https://8.8.8.8/path"]),
+            Ok(json!(true)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://10.0.0.1:8080"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://192.168.1.1"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://127.0.0.1"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://[::1]:80/"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://[fd00::1]/"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://[2001:db8::1]/"]),
+            Ok(json!(true)),
+        );
+        check(
+            "is_external_url",
+            json!(["http://localhost:8080"]),
+            Ok(json!(false)),
+        );
+        check(
+            "is_external_url",
+            json!(["https://example.com"]),
+            Err("JMESPath function 'is_external_url': host names need DNS, not available offline"),
+        );
         check("is_external_url", json!(["not a url"]), Err("no host"));
         let r = call("random", json!(["[a-z]{5}-[0-9]{3}"])).unwrap();
         let s = r.as_str().unwrap();
-        assert!(regex::Regex::new("^[a-z]{5}-[0-9]{3}$").unwrap().is_match(s), "{s}");
-        assert_eq!(call("random", json!(["[a-z]{5}-[0-9]{3}"])).unwrap(), r, "same seed, same string");
+        assert!(
+            regex::Regex::new("^[a-z]{5}-[0-9]{3}$")
+                .unwrap()
+                .is_match(s),
+            "{s}"
+        );
+        assert_eq!(
+            call("random", json!(["[a-z]{5}-[0-9]{3}"])).unwrap(),
+            r,
+            "same seed, same string"
+        );
         let r = call("random", json!(["(ab|cd)+x?\\d*"])).unwrap();
-        assert!(regex::Regex::new("^(ab|cd)+x?[0-9]*$").unwrap().is_match(r.as_str().unwrap()));
-        check("random", json!([""]), Err("JMESPath function 'random': no pattern provided"));
+        assert!(
+            regex::Regex::new("^(ab|cd)+x?[0-9]*$")
+                .unwrap()
+                .is_match(r.as_str().unwrap())
+        );
+        check(
+            "random",
+            json!([""]),
+            Err("JMESPath function 'random': no pattern provided"),
+        );
         check("random", json!(["a{5000}"]), Err("too large"));
-        check("random", json!(["((a|){1000}){1000}"]), Err("JMESPath function 'random'"));
+        check(
+            "random",
+            json!(["((a|){1000}){1000}"]),
+            Err("JMESPath function 'random'"),
+        );
         check("random", json!(["("]), Err("error parsing regexp"));
-        check("x509_decode", json!(["-----BEGIN CERTIFICATE-----"]), Err("JMESPath function 'x509_decode': decoding X.509 certificates is not supported"));
+        check(
+            "x509_decode",
+            json!(["-----BEGIN CERTIFICATE-----"]),
+            Err("JMESPath function 'x509_decode': decoding X.509 certificates is not supported"),
+        );
     }
 
     proptest::proptest! {
