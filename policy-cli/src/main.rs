@@ -3,6 +3,7 @@
 // The CLI is the one place that prints and touches the file system.
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
+mod apply_cmd;
 mod test_cmd;
 mod validate;
 
@@ -40,6 +41,11 @@ enum Command {
     /// Exit 0 when every expected row matches, 1 when a row fails or a suite cannot run
     /// (load error, unsupported feature), 2 on usage errors.
     Test(test_cmd::Args),
+    /// Apply policies to resources, like `kyverno apply`.
+    ///
+    /// Exit 0 when no Enforce rule fails (Audit failures are reported), 1 when an Enforce
+    /// rule fails or a rule errors (`--fail-on audit`: any failure), 2 on usage or load errors.
+    Apply(apply_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Validate(args) => validate::run(&args, color),
         Command::Test(args) => test_cmd::run(&args),
+        Command::Apply(args) => apply_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

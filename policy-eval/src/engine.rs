@@ -242,6 +242,16 @@ impl Engine {
         &self.inner.skipped
     }
 
+    /// The number of rules of the evaluated policies, autogen variants included (what
+    /// `kyverno apply` announces, CLI-9.5).
+    pub fn rule_count(&self) -> usize {
+        self.inner
+            .policies
+            .iter()
+            .map(|p| p.rules.rules.len())
+            .sum()
+    }
+
     /// Names of the evaluated policies, in order.
     pub fn policy_names(&self) -> impl Iterator<Item = &str> {
         self.inner.policies.iter().map(|p| p.qualified.as_str())
@@ -808,11 +818,13 @@ impl<'a> Run<'a> {
                 format!("{UNSUPPORTED}validate.manifests"),
             );
         }
-        if v.pod_security.is_some() {
-            return (
-                RuleStatus::Error,
-                format!("{UNSUPPORTED}validate.podSecurity"),
-            );
+        if let Some(ps) = &v.pod_security {
+            if self.op == Operation::Delete {
+                // MR-8.1: on DELETE podSecurity rules produce no response.
+                return (RuleStatus::Skip, NO_RESPONSE.to_owned());
+            }
+            let out = crate::pss::evaluate(&rule.name, ps, &[], &resolver.object());
+            return (out.status, out.message);
         }
         if v.cel.is_some() {
             return (RuleStatus::Error, format!("{UNSUPPORTED}validate.cel"));

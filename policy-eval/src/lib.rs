@@ -20,6 +20,7 @@ mod jmespath;
 pub mod kyverno_test;
 mod matching;
 mod pattern;
+mod pss;
 mod quantity;
 mod variables;
 mod wildcard;

@@ -1,0 +1,243 @@
+//! Issue 3's benchmark: the engine against a hand-written floor on generated manifests.
+//!
+//! - `eval_only/{floor,engine}`: one thread, resources already parsed and in memory; the
+//!   engine's `evaluate` per resource against `floor::check` per resource.
+//! - `batch/{one_thread,all_cores}`: `evaluate_batch` in a one-thread rayon pool against the
+//!   global pool (all cores).
+//!
+//! Before any timing the engine's verdicts are cross-checked against the floor resource by
+//! resource (the bench panics on a difference). After the runs a summary with the medians,
+//! the engine/floor ratio and the batch speed-up is printed. Figures and how to run:
+//! `benches/README.md`.
+
+// A bench is a program: it may unwrap, panic and print, and it reads criterion's estimates
+// back from the target directory for the summary.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::disallowed_methods,
+    missing_docs
+)]
+
+#[path = "eval/floor.rs"]
+mod floor;
+#[path = "eval/manifests.rs"]
+mod manifests;
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use criterion::{Criterion, Throughput};
+use policy_eval::{Engine, EvalContext, Evaluation, Stage};
+use policy_model::{Document, KyvernoPolicy, RuleStatus, load_str};
+use serde_json::Value;
+
+/// How many resources one iteration evaluates. Large enough that the set (~30 KB of
+/// `serde_json::Value` per resource) does not sit in cache, small enough for a 2-core run.
+const RESOURCES: usize = 2_000;
+
+const POLICIES: &str = include_str!("eval/policies.yaml");
+
+fn engine() -> Engine {
+    let out = load_str("policies.yaml", POLICIES);
+    assert!(
+        out.errors.is_empty(),
+        "policies do not load: {:?}",
+        out.errors
+    );
+    let policies: Vec<KyvernoPolicy> = out
+        .documents
+        .into_iter()
+        .map(|d| match d.document {
+            Document::Policy(p) => *p,
+            other => panic!("not a Kyverno policy: {other:?}"),
+        })
+        .collect();
+    assert_eq!(policies.len(), floor::CHECKS.len());
+    let engine = Engine::builder().policies(policies).build().unwrap();
+    assert!(
+        engine.skipped().is_empty(),
+        "skipped policies: {:?}",
+        engine.skipped()
+    );
+    engine
+}
+
+/// The engine's verdict in the floor's shape: bit `i` set when policy `i` failed.
+fn engine_bits(e: &Evaluation) -> u8 {
+    let mut bits = 0;
+    for (i, response) in e.responses.iter().enumerate() {
+        assert_eq!(response.stage, Stage::Validate);
+        for r in &response.results {
+            match r.status {
+                RuleStatus::Fail => bits |= 1 << i,
+                RuleStatus::Pass | RuleStatus::Skip => {}
+                other => panic!(
+                    "{}/{}: unexpected {other:?}: {}",
+                    r.policy, r.rule, r.message
+                ),
+            }
+        }
+    }
+    bits
+}
+
+/// Runs once before timing: the engine and the floor agree on every resource and check.
+fn cross_check(engine: &Engine, resources: &[Value], ctx: &EvalContext) {
+    let mut floor_counts = [0usize; 6];
+    let mut engine_counts = [0usize; 6];
+    let batch = engine.evaluate_batch(resources, ctx);
+    for (i, (r, e)) in resources.iter().zip(&batch).enumerate() {
+        let want = floor::check(r);
+        let got = engine_bits(e);
+        assert_eq!(
+            got,
+            engine_bits(&engine.evaluate(r, ctx)),
+            "resource {i}: batch and single evaluation differ"
+        );
+        for (k, (f, n)) in floor_counts.iter_mut().zip(&mut engine_counts).enumerate() {
+            *f += usize::from(want & (1 << k) != 0);
+            *n += usize::from(got & (1 << k) != 0);
+        }
+        if want != got {
+            panic!(
+                "resource {i} ({}): floor says {want:06b}, engine says {got:06b} (bit 0 = check a)\n{}\n{:#?}",
+                e.resource.kind,
+                serde_json::to_string_pretty(r).unwrap(),
+                e.responses
+            );
+        }
+    }
+    assert_eq!(floor_counts, engine_counts);
+    let kinds = ["Pod", "Deployment", "CronJob", "Service", "Namespace"].map(|k| {
+        let n = resources.iter().filter(|r| r["kind"] == k).count();
+        format!("{k} {n}")
+    });
+    let counts: Vec<String> = floor::CHECKS
+        .iter()
+        .zip(floor_counts)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    eprintln!(
+        "cross-check: {RESOURCES} resources ({}), engine == floor on every resource",
+        kinds.join(", ")
+    );
+    eprintln!("violations per check: {}", counts.join(", "));
+}
+
+fn main() {
+    let resources = manifests::resources(RESOURCES);
+    let engine = engine();
+    let ctx = EvalContext {
+        now: SystemTime::UNIX_EPOCH,
+        ..EvalContext::default()
+    };
+    cross_check(&engine, &resources, &ctx);
+
+    let started = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok();
+    let mut c = Criterion::default().sample_size(10).configure_from_args();
+
+    let mut g = c.benchmark_group("eval_only");
+    g.throughput(Throughput::Elements(RESOURCES as u64));
+    g.bench_function("floor", |b| {
+        b.iter(|| {
+            resources
+                .iter()
+                .map(|r| u32::from(floor::check(black_box(r))))
+                .sum::<u32>()
+        })
+    });
+    g.bench_function("engine", |b| {
+        b.iter(|| {
+            resources
+                .iter()
+                .map(|r| engine.evaluate(black_box(r), &ctx).responses.len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut g = c.benchmark_group("batch");
+    g.throughput(Throughput::Elements(RESOURCES as u64));
+    g.bench_function("one_thread", |b| {
+        b.iter(|| one.install(|| engine.evaluate_batch(black_box(&resources), &ctx)))
+    });
+    g.bench_function("all_cores", |b| {
+        b.iter(|| engine.evaluate_batch(black_box(&resources), &ctx))
+    });
+    g.finish();
+
+    c.final_summary();
+    summary(started);
+}
+
+/// Criterion's median for one benchmark of this run, in ns per iteration.
+fn median_ns(group: &str, id: &str, started: Option<std::time::Duration>) -> Option<f64> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target
+        .join("criterion")
+        .join(group)
+        .join(id)
+        .join("new/estimates.json");
+    // Only estimates written by this run count (a filtered run leaves older ones behind).
+    let modified = std::fs::metadata(&path)
+        .ok()?
+        .modified()
+        .ok()?
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .ok()?;
+    if started.is_some_and(|s| modified < s) {
+        return None;
+    }
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&path).ok()?).ok()?;
+    json["median"]["point_estimate"].as_f64()
+}
+
+fn summary(started: Option<std::time::Duration>) {
+    let per_second = |ns: f64| RESOURCES as f64 / (ns / 1e9);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let floor = median_ns("eval_only", "floor", started);
+    let engine = median_ns("eval_only", "engine", started);
+    let one = median_ns("batch", "one_thread", started);
+    let all = median_ns("batch", "all_cores", started);
+    println!("\nsummary (criterion medians, {RESOURCES} resources per iteration, {cores} cores):");
+    for (name, ns) in [
+        ("floor, 1 thread", floor),
+        ("engine evaluate, 1 thread", engine),
+        ("engine evaluate_batch, 1 thread", one),
+        ("engine evaluate_batch, all cores", all),
+    ] {
+        if let Some(ns) = ns {
+            println!(
+                "  {name:34} {:>10.0} res/s  {:>8.2} µs/res",
+                per_second(ns),
+                ns / 1e3 / RESOURCES as f64
+            );
+        }
+    }
+    if let (Some(f), Some(e)) = (floor, engine) {
+        println!(
+            "  engine / floor (eval only):        {:.1} x   (target: <= 2 x)",
+            e / f
+        );
+    }
+    if let (Some(o), Some(a)) = (one, all) {
+        println!(
+            "  batch speed-up, {cores} cores vs 1:      {:.2} x  (target: >= 1.8 x on 2 cores)",
+            o / a
+        );
+    }
+}
