@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 /// Bit of check (a) … (f) in the floor's result; the policies are loaded in the same order.
-pub const CHECKS: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
+pub(crate) const CHECKS: [&str; 6] = ["a", "b", "c", "d", "e", "f"];
 
 const ALLOWED: [&str; 2] = ["ghcr.io/acme/", "registry.acme.io/"];
 const CONTAINER_LISTS: [&str; 3] = ["containers", "initContainers", "ephemeralContainers"];
@@ -23,7 +23,7 @@ fn non_empty(v: Option<&Value>) -> bool {
 }
 
 /// The violated checks of one resource, bit `i` = `CHECKS[i]`.
-pub fn check(r: &Value) -> u8 {
+pub(crate) fn check(r: &Value) -> u8 {
     let kind = r.get("kind").and_then(Value::as_str).unwrap_or("");
     let meta = r.get("metadata");
     let (pod_meta, spec) = match kind {

@@ -105,12 +105,12 @@ const SYSTEM_NAMESPACES: &[&str] = &["kube-system", "kube-public"];
 type Breaks = [bool; 6];
 
 /// The first `n` resources.
-pub fn resources(n: usize) -> Vec<Value> {
+pub(crate) fn resources(n: usize) -> Vec<Value> {
     (0..n as u64).map(resource).collect()
 }
 
 /// Resource `i`.
-pub fn resource(i: u64) -> Value {
+pub(crate) fn resource(i: u64) -> Value {
     let mut r = Rng::for_index(i);
     let roll = r.below(100);
     let mut breaks: Breaks = [false; 6];
