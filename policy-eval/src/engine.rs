@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use policy_model::exception::KyvernoException;
 use policy_model::policy::{
-    Conditions, ContextEntry, FailureActionOverride, ForEachValidation, Rule, Validation,
+    Conditions, ContextEntry, FailureActionOverride, ForEachValidation, PodSecurityExclude, Rule,
+    Validation,
 };
 use policy_model::validate::{ProblemSeverity, validate_policy};
 use policy_model::{FailureAction, KyvernoPolicy, ResourceId, ResourceRef, RuleResult, RuleStatus};
@@ -642,7 +643,11 @@ impl<'a> Run<'a> {
         }
         let first = self.evaluate_validate(p, rule, base_ctx.clone(), false)?;
         // MR-7.3: UPDATE with pre-existing violations.
-        if self.op == Operation::Update && first.status == RuleStatus::Fail {
+        let is_pss = rule
+            .validate
+            .as_ref()
+            .is_some_and(|v| v.pod_security.is_some());
+        if self.op == Operation::Update && (first.status == RuleStatus::Fail || is_pss) {
             let action = rule
                 .validate
                 .as_ref()
@@ -658,7 +663,14 @@ impl<'a> Run<'a> {
                 .unwrap_or(true);
             if action == FailureAction::Enforce && allow {
                 let old_status = self.evaluate_as_create_on_old(p, rule, &base_ctx);
-                if old_status == RuleStatus::Fail {
+                // MR-7.3.3: for PSS, equal statuses other than pass become skip; otherwise a
+                // fail on both objects becomes skip.
+                let pre_existing = if is_pss {
+                    old_status == first.status && first.status != RuleStatus::Pass
+                } else {
+                    old_status == RuleStatus::Fail
+                };
+                if pre_existing {
                     return Some(
                         self.result(
                             p,
@@ -729,20 +741,39 @@ impl<'a> Run<'a> {
             }
         }
         // Exceptions (MR-11).
-        let exceptions = self.matching_exceptions(p, rule, &resolver);
-        if !exceptions.is_empty() {
-            let mut r = self.result(
-                p,
-                rule,
-                RuleStatus::Skip,
-                format!(
-                    "rule is skipped due to policy exceptions{}",
-                    exceptions.join(",")
+        let matched = self.matching_exceptions(p, rule, &resolver);
+        if !matched.is_empty() {
+            let keys: Vec<String> = matched.iter().map(|(k, _)| k.clone()).collect();
+            let pss_exclusions: Vec<PodSecurityExclude> = matched
+                .iter()
+                .flat_map(|(_, e)| e.spec.pod_security.iter().cloned())
+                .collect();
+            let pss = rule.validate.as_ref().and_then(|v| v.pod_security.as_ref());
+            // MR-8.5: an exception with podSecurity entries adds exclusions to a PSS rule.
+            let (status, message, properties) = match pss {
+                Some(ps) if !pss_exclusions.is_empty() => {
+                    let out =
+                        crate::pss::evaluate(&rule.name, ps, &pss_exclusions, &resolver.object());
+                    if out.status == RuleStatus::Fail {
+                        (RuleStatus::Fail, out.message, out.properties)
+                    } else {
+                        let msg = format!(
+                            "rule is skipped due to policy exceptions {}",
+                            keys.join(",")
+                        );
+                        (RuleStatus::Skip, msg, BTreeMap::new())
+                    }
+                }
+                _ => (
+                    RuleStatus::Skip,
+                    format!("rule is skipped due to policy exceptions{}", keys.join(",")),
+                    BTreeMap::new(),
                 ),
-            );
-            r.properties
-                .insert("exceptions".into(), exceptions.join(","));
-            r.exceptions = exceptions;
+            };
+            let mut r = self.result(p, rule, status, message);
+            r.properties = properties;
+            r.properties.insert("exceptions".into(), keys.join(","));
+            r.exceptions = keys;
             return Some(r);
         }
         let Some(v) = &rule.validate else {
@@ -757,7 +788,9 @@ impl<'a> Run<'a> {
         if message == NO_RESPONSE {
             return None;
         }
-        Some(self.result(p, rule, status, message))
+        let mut r = self.result(p, rule, status, message);
+        r.properties.extend(resolver.properties.take());
+        Some(r)
     }
 
     fn matching_exceptions(
@@ -765,7 +798,7 @@ impl<'a> Run<'a> {
         p: &CompiledPolicy,
         rule: &Rule,
         resolver: &ContextResolver<'_>,
-    ) -> Vec<String> {
+    ) -> Vec<(String, &'a KyvernoException)> {
         let mut out = Vec::new();
         let op = self.operation_text();
         let empty = RequestUser::default();
@@ -797,10 +830,11 @@ impl<'a> Run<'a> {
                 }
             }
             let meta = &ex.metadata;
-            out.push(match meta.namespace.as_deref().filter(|n| !n.is_empty()) {
+            let key = match meta.namespace.as_deref().filter(|n| !n.is_empty()) {
                 Some(ns) => format!("{ns}/{}", meta.name_or_empty()),
                 None => meta.name_or_empty().to_owned(),
-            });
+            };
+            out.push((key, ex));
         }
         out
     }
@@ -824,6 +858,7 @@ impl<'a> Run<'a> {
                 return (RuleStatus::Skip, NO_RESPONSE.to_owned());
             }
             let out = crate::pss::evaluate(&rule.name, ps, &[], &resolver.object());
+            *resolver.properties.borrow_mut() = out.properties;
             return (out.status, out.message);
         }
         if v.cel.is_some() {
@@ -1087,6 +1122,8 @@ struct ContextResolver<'r> {
     cache: RefCell<HashMap<String, Expression>>,
     rule_values: Option<&'r Map<String, Value>>,
     foreach_values: Map<String, Value>,
+    /// Report properties produced by the handler (PSS, MR-8.4).
+    properties: RefCell<BTreeMap<String, String>>,
 }
 
 impl<'r> ContextResolver<'r> {
@@ -1098,6 +1135,7 @@ impl<'r> ContextResolver<'r> {
             cache: RefCell::new(HashMap::new()),
             rule_values: None,
             foreach_values: Map::new(),
+            properties: RefCell::new(BTreeMap::new()),
         }
     }
 

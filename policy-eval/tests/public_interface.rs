@@ -315,3 +315,63 @@ proptest! {
         prop_assert_eq!(plain.evaluate(&p, &ctx), with.evaluate(&p, &ctx));
     }
 }
+
+#[test]
+fn update_with_pre_existing_violations_mr_7_3() {
+    let engine = Engine::builder().policies(policies()).build().unwrap();
+    let ctx = EvalContext {
+        operation: Operation::Update,
+        ..EvalContext::default()
+    };
+    let eval = engine.evaluate(&pod("web", json!({}), "x:1"), &ctx);
+    let team = eval.results().find(|r| r.policy == "require-team").unwrap();
+    // Enforce + UPDATE: the old object fails too, so the failure is pre-existing → skip.
+    assert_eq!(team.status, RuleStatus::Skip, "{}", team.message);
+
+    // MR-7.3.2: a rule that depends on the operation keeps its fail.
+    let deny_updates = load_str(
+        "d.yaml",
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: no-updates}\nspec:\n  validationFailureAction: Enforce\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      deny:\n        conditions:\n          any:\n          - {key: \"{{ request.operation }}\", operator: AnyIn, value: [UPDATE, DELETE]}\n",
+    );
+    let Document::Policy(p) = deny_updates.documents.into_iter().next().unwrap().document else {
+        panic!()
+    };
+    let engine = Engine::builder().policies([*p]).build().unwrap();
+    let eval = engine.evaluate(&pod("web", json!({}), "x:1"), &ctx);
+    assert_eq!(eval.results().next().unwrap().status, RuleStatus::Fail);
+}
+
+#[test]
+fn pod_security_exception_adds_exclusions_mr_8_5() {
+    let pss = load_str(
+        "pss.yaml",
+        "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: psa}\nspec:\n  rules:\n  - name: baseline\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate:\n      podSecurity: {level: baseline, version: latest}\n",
+    );
+    let Document::Policy(p) = pss.documents.into_iter().next().unwrap().document else {
+        panic!()
+    };
+    let privileged = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "ops"},
+        "spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "x:1"}]}});
+    let plain = Engine::builder().policies([(*p).clone()]).build().unwrap();
+    assert_eq!(
+        plain
+            .evaluate(&privileged, &EvalContext::default())
+            .results()
+            .next()
+            .unwrap()
+            .status,
+        RuleStatus::Fail
+    );
+    let ex = exception(
+        "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata: {name: host-net, namespace: ops}\nspec:\n  exceptions:\n  - policyName: psa\n    ruleNames: [baseline]\n  match:\n    any:\n    - resources: {kinds: [Pod], namespaces: [ops]}\n  podSecurity:\n  - controlName: Host Namespaces\n",
+    );
+    let with = Engine::builder()
+        .policies([*p])
+        .exceptions([ex])
+        .build()
+        .unwrap();
+    let r = with.evaluate(&privileged, &EvalContext::default());
+    let result = r.results().next().unwrap();
+    assert_eq!(result.status, RuleStatus::Skip, "{}", result.message);
+    assert_eq!(result.exceptions, ["ops/host-net"]);
+}
