@@ -63,6 +63,10 @@ pub(crate) struct Args {
     /// A UserInfo file (CLI-4).
     #[arg(short = 'u', long)]
     userinfo: Option<PathBuf>,
+    /// A CEL Context file (offline data for CEL libraries; checked, used once CEL policies
+    /// are evaluated).
+    #[arg(long)]
+    context: Option<PathBuf>,
     /// Labels of a namespace, `namespace=key=value` (repeatable).
     #[arg(long = "namespace-labels")]
     namespace_labels: Vec<String>,
