@@ -76,10 +76,10 @@ pub(crate) struct Args {
     /// Report failures of Audit policies as warnings.
     #[arg(long)]
     audit_warn: bool,
-    /// "Now" for time functions, RFC 3339 (default: the current time).
+    /// "Now" for time functions and exception expiry, RFC 3339 (default: the current time).
     #[arg(long)]
     now: Option<String>,
-    /// Print PolicyReports instead of results.
+    /// Print PolicyReports instead of results (CLI-9.6; `-o yaml` or `json`).
     #[arg(short = 'p', long)]
     policy_report: bool,
     /// Output format.
@@ -160,11 +160,6 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             "pass the values either using set flag or values_file flag",
         ));
     }
-    if args.policy_report {
-        return Err(usage(
-            "--policy-report is not available yet: PolicyReports arrive with the policy-report work",
-        ));
-    }
     let now = parse_now(args.now.as_deref())?;
     let mut policies: Vec<KyvernoPolicy> = Vec::new();
     let mut not_run = Vec::new();
@@ -175,15 +170,28 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             _ => {}
         }
     }
-    let mut exceptions = Vec::new();
+    let mut all_exceptions = Vec::new();
     for doc in load_policy_docs(&args.exceptions)? {
-        if let Document::Exception(PolicyException::Kyverno(e)) = doc {
-            exceptions.push(*e);
+        if let Document::Exception(e @ PolicyException::Kyverno(_)) = doc {
+            all_exceptions.push(e);
         }
     }
+    // Only exceptions in force at `--now` exempt (docs/exceptions.md); the others are named
+    // on the results they would have exempted.
+    let instant = jiff::Timestamp::try_from(now).map_err(|e| usage(e.to_string()))?;
+    let set = policy_exceptions::in_force(
+        all_exceptions,
+        instant,
+        &policy_exceptions::Governance::expiry_only(),
+    );
+    for n in &set.not_in_force {
+        eprintln!("warning: exception {} is not in force: {}", n.key, n.reason);
+    }
+    let exceptions = set.kyverno();
     let engine = Engine::builder()
         .policies(policies)
         .exceptions(exceptions.clone())
+        .exceptions_not_in_force(set.kyverno_not_in_force())
         .build()
         .map_err(|e| usage(e.to_string()))?;
     for name in &not_run {
@@ -331,6 +339,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     let rule_count = engine.rule_count();
     let out = match args.output {
+        _ if args.policy_report => policy_reports(&results, now, args.output)?,
         Format::Table => text(
             &results,
             &counters,
@@ -518,6 +527,7 @@ fn json_doc(results: &[RuleResult], c: &Counters) -> Value {
                 "message": r.message,
                 "mode": r.mode.as_str(),
                 "exceptions": r.exceptions,
+                "properties": r.properties,
             })
         })
         .collect();
@@ -601,5 +611,32 @@ fn sarif(results: &[RuleResult]) -> Value {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "policyctl", "informationUri": "https://example.invalid/policyctl", "rules": rules.into_values().collect::<Vec<_>>()}}, "results": items}],
+    })
+}
+
+/// `--policy-report` (CLI-9.6): a merged `ClusterReport` for cluster-wide policies, then a
+/// `Report` per namespaced `Policy`, `openreports.io/v1alpha1`, as YAML (`-o table|yaml`), a
+/// JSON `List` (`-o json`), or the reports rendered as JUnit or SARIF.
+fn policy_reports(results: &[RuleResult], now: SystemTime, output: Format) -> anyhow::Result<String> {
+    let seconds = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let opts = policy_report::BuildOptions {
+        api: policy_model::report::ReportApi::OpenReports,
+        layout: policy_report::Layout::KyvernoApply,
+        now: policy_model::report::Timestamp { seconds, nanos: 0 },
+        process: Some(policy_report::Process::BackgroundScan),
+    };
+    let reports = policy_report::build_reports(results, &opts);
+    let locations = BTreeMap::new();
+    let view = policy_report::View::new(&reports, &locations);
+    Ok(match output {
+        Format::Table | Format::Yaml => policy_report::yaml_reports(&reports)?,
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&json!({"apiVersion": "v1", "kind": "List", "items": reports}))?
+        ),
+        Format::Junit => policy_report::render(policy_report::Format::Junit, &view)?,
+        Format::Sarif => policy_report::render(policy_report::Format::Sarif, &view)?,
     })
 }

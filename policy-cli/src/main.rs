@@ -4,6 +4,9 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod apply_cmd;
+mod exceptions_cmd;
+mod render_cmd;
+mod report_cmd;
 mod test_cmd;
 mod validate;
 
@@ -46,6 +49,30 @@ enum Command {
     /// Exit 0 when no Enforce rule fails (Audit failures are reported), 1 when an Enforce
     /// rule fails or a rule errors (`--fail-on audit`: any failure), 2 on usage or load errors.
     Apply(apply_cmd::Args),
+    /// Check and list governed PolicyExceptions: tickets, owners, expiry, reviews.
+    ///
+    /// `check` exits 0 when there are no errors (warnings allowed unless `--strict`), 1 when
+    /// there are, 2 on usage or load errors.
+    Exceptions(exceptions_cmd::Args),
+    /// Summarize PolicyReports (files or `kubectl get policyreport -A -o yaml` output) as a
+    /// table, JSON, YAML, JUnit, SARIF, Prometheus text, Markdown or HTML.
+    ///
+    /// Exit 0 when the reports were read, 2 on usage or load errors.
+    Report(report_cmd::ReportArgs),
+    /// Judge Audit→Enforce rollout readiness per policy from reports (one or a dated series).
+    ///
+    /// Exit 0 when every policy is ready (Audit) or on target (Enforce), 1 otherwise, 2 on
+    /// usage or load errors.
+    Rollout(report_cmd::RolloutArgs),
+    /// Render a policy chart (Helm's values layering, `[[ ]]` templates), like `helm template`.
+    ///
+    /// Exit 0 on success, 1 when values, templates or the output are wrong, 2 on unreadable
+    /// input.
+    Render(render_cmd::RenderArgs),
+    /// Build an overlay directory (bases, resources, JSON/merge patches), like `kustomize build`.
+    ///
+    /// Exit 0 on success, 1 when the overlay or a patch is wrong, 2 on unreadable input.
+    Build(render_cmd::BuildArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +82,11 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(&args, color),
         Command::Test(args) => test_cmd::run(&args),
         Command::Apply(args) => apply_cmd::run(&args),
+        Command::Exceptions(args) => exceptions_cmd::run(&args),
+        Command::Report(args) => report_cmd::run_report(&args),
+        Command::Rollout(args) => report_cmd::run_rollout(&args),
+        Command::Render(args) => render_cmd::run_render(&args),
+        Command::Build(args) => render_cmd::run_build(&args),
     };
     match result {
         Ok(code) => code,

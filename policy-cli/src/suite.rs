@@ -162,9 +162,10 @@ pub fn load_suite(dir: &Path, test: Test, now: SystemTime) -> Result<SuiteInput,
             .map_err(|e| e.to_string())?;
         input.user = docs.into_iter().next().map(|(u, _)| u);
     }
+    let mut exceptions = Vec::new();
     for doc in load_documents(dir, &test.exceptions, false)? {
         match doc {
-            Document::Exception(PolicyException::Kyverno(e)) => input.exceptions.push(*e),
+            Document::Exception(e @ PolicyException::Kyverno(_)) => exceptions.push(e),
             Document::Exception(PolicyException::Cel(_)) => {}
             other => {
                 return Err(format!(
@@ -174,6 +175,14 @@ pub fn load_suite(dir: &Path, test: Test, now: SystemTime) -> Result<SuiteInput,
             }
         }
     }
+    // Only exceptions in force at `now` exempt (expired or malformed dates do not).
+    let instant = jiff::Timestamp::try_from(now).map_err(|e| e.to_string())?;
+    input.exceptions = policy_exceptions::in_force(
+        exceptions,
+        instant,
+        &policy_exceptions::Governance::expiry_only(),
+    )
+    .kyverno();
     let mut external = ExternalData::default();
     for mock in &test.api_call_responses {
         let url = mock

@@ -44,6 +44,9 @@ pub(crate) struct Args {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = Format::Table)]
     output: Format,
+    /// "Now" for time functions and exception expiry, RFC 3339 (default: the current time).
+    #[arg(long)]
+    now: Option<String>,
 }
 
 fn resource_column(r: &str) -> &str {
@@ -65,8 +68,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
         println!("No test yamls available");
         return Ok(ExitCode::SUCCESS);
     }
-    // Time is read here, once, and passed down.
-    let now = std::time::SystemTime::now();
+    // Time is read here, once (unless `--now` gives it), and passed down.
+    let now = crate::exceptions_cmd::parse_now(args.now.as_deref())
+        .and_then(|t| std::time::SystemTime::try_from(t).map_err(anyhow::Error::from))?;
     let reports: Vec<SuiteReport> = files.iter().flat_map(|f| run_test_file(f, now)).collect();
     let out = match args.output {
         Format::Table => table(&reports, args),

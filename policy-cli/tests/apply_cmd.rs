@@ -124,6 +124,9 @@ fn exceptions_exempt() {
         "examples/platform/resources",
         "--exception",
         "examples/platform/exceptions",
+        // the example exception expires at the end of 2027-03-31
+        "--now",
+        "2027-02-01T00:00:00Z",
         "-o",
         "json",
     ]);

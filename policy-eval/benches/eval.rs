@@ -30,7 +30,7 @@ mod manifests;
 
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use criterion::{Criterion, Throughput};
 use policy_eval::{Engine, EvalContext, Evaluation, Stage};
@@ -43,7 +43,7 @@ const RESOURCES: usize = 2_000;
 
 const POLICIES: &str = include_str!("eval/policies.yaml");
 
-fn engine() -> Engine {
+fn policies() -> Vec<KyvernoPolicy> {
     let out = load_str("policies.yaml", POLICIES);
     assert!(
         out.errors.is_empty(),
@@ -59,7 +59,11 @@ fn engine() -> Engine {
         })
         .collect();
     assert_eq!(policies.len(), floor::CHECKS.len());
-    let engine = Engine::builder().policies(policies).build().unwrap();
+    policies
+}
+
+fn engine() -> Engine {
+    let engine = Engine::builder().policies(policies()).build().unwrap();
     assert!(
         engine.skipped().is_empty(),
         "skipped policies: {:?}",
@@ -130,6 +134,81 @@ fn cross_check(engine: &Engine, resources: &[Value], ctx: &EvalContext) {
     eprintln!("violations per check: {}", counts.join(", "));
 }
 
+/// Median of `runs` timings of `f`, in µs per resource of `n`.
+fn quick_median(runs: usize, n: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[runs / 2]
+}
+
+/// An indicative one-thread breakdown (median of 3 plain passes, not criterion): where the
+/// engine's time goes by resource kind and by policy, next to the floor.
+fn breakdown(engine: &Engine, resources: &[Value], ctx: &EvalContext) {
+    eprintln!("breakdown (1 thread, median of 3 passes, µs per resource):");
+    for kind in ["Pod", "Deployment", "CronJob", "Service", "Namespace"] {
+        let set: Vec<&Value> = resources.iter().filter(|r| r["kind"] == kind).collect();
+        let e = quick_median(3, set.len(), || {
+            set.iter()
+                .for_each(|r| drop(black_box(engine.evaluate(r, ctx))));
+        });
+        let f = quick_median(3, set.len(), || {
+            for r in &set {
+                black_box(floor::check(r));
+            }
+        });
+        eprintln!(
+            "  {kind:26} engine {e:8.1}   floor {f:6.2}   ratio {:6.0} x",
+            e / f
+        );
+    }
+    for (check, policy) in floor::CHECKS.iter().zip(policies()) {
+        let name = policy.name().to_owned();
+        let one = Engine::builder().policies([policy]).build().unwrap();
+        let e = quick_median(3, resources.len(), || {
+            resources
+                .iter()
+                .for_each(|r| drop(black_box(one.evaluate(r, ctx))));
+        });
+        eprintln!("  ({check}) {name:22} engine {e:8.1}   (all kinds)");
+    }
+    let t = quick_median(3, resources.len(), || {
+        resources.iter().for_each(|r| drop(black_box(r.clone())));
+    });
+    eprintln!("  one deep clone + drop of a resource: {t:.1}   (all kinds)");
+}
+
+/// Seconds taken by one call of `f`.
+fn seconds(f: &mut impl FnMut()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64()
+}
+
+/// Time(a) / time(b) over `pairs` back-to-back pairs, alternating which goes first: on a
+/// noisy machine a ratio of neighbours is far steadier than a ratio of two separate runs.
+/// Returns the median with the min and max.
+fn paired(pairs: usize, mut a: impl FnMut(), mut b: impl FnMut()) -> (f64, f64, f64) {
+    let mut ratios: Vec<f64> = (0..pairs)
+        .map(|i| {
+            if i % 2 == 0 {
+                let ta = seconds(&mut a);
+                ta / seconds(&mut b)
+            } else {
+                let tb = seconds(&mut b);
+                seconds(&mut a) / tb
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    (ratios[pairs / 2], ratios[0], ratios[pairs - 1])
+}
+
 fn main() {
     let resources = manifests::resources(RESOURCES);
     let engine = engine();
@@ -138,6 +217,7 @@ fn main() {
         ..EvalContext::default()
     };
     cross_check(&engine, &resources, &ctx);
+    breakdown(&engine, &resources, &ctx);
 
     let started = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
@@ -180,6 +260,40 @@ fn main() {
 
     c.final_summary();
     summary(started);
+
+    // Other processes steal cores from the all-cores side: say how busy the machine was.
+    if let Ok(load) = std::fs::read_to_string("/proc/loadavg") {
+        let load: Vec<&str> = load.split_whitespace().take(3).collect();
+        println!(
+            "  load average before the pairs: {} (1, 5, 15 min)",
+            load.join(" ")
+        );
+    }
+    // Paired ratios: each pair runs both sides back to back over the whole set.
+    let (r, lo, hi) = paired(
+        5,
+        || {
+            resources
+                .iter()
+                .for_each(|r| drop(black_box(engine.evaluate(r, &ctx))));
+        },
+        || {
+            for r in &resources {
+                black_box(floor::check(r));
+            }
+        },
+    );
+    println!("  paired, 5 pairs: engine / floor    {r:.1} x  (min {lo:.1}, max {hi:.1})");
+    let (r, lo, hi) = paired(
+        5,
+        || {
+            drop(black_box(
+                one.install(|| engine.evaluate_batch(&resources, &ctx)),
+            ))
+        },
+        || drop(black_box(engine.evaluate_batch(&resources, &ctx))),
+    );
+    println!("  paired, 5 pairs: batch speed-up    {r:.2} x  (min {lo:.2}, max {hi:.2})");
 }
 
 /// Criterion's median for one benchmark of this run, in ns per iteration.

@@ -57,6 +57,9 @@ struct CompiledPolicy {
 struct Inner {
     policies: Vec<CompiledPolicy>,
     exceptions: Vec<KyvernoException>,
+    /// Exceptions not in force (expired, invalid), with the reason: they exempt nothing,
+    /// they only annotate the results they would have exempted.
+    not_in_force: Vec<(KyvernoException, String)>,
     skipped: Vec<SkippedPolicy>,
     expressions: HashMap<String, Expression>,
 }
@@ -81,6 +84,7 @@ impl std::fmt::Debug for Engine {
 pub struct EngineBuilder {
     policies: Vec<KyvernoPolicy>,
     exceptions: Vec<KyvernoException>,
+    not_in_force: Vec<(KyvernoException, String)>,
 }
 
 impl EngineBuilder {
@@ -96,6 +100,19 @@ impl EngineBuilder {
     #[must_use]
     pub fn exceptions(mut self, exceptions: impl IntoIterator<Item = KyvernoException>) -> Self {
         self.exceptions.extend(exceptions);
+        self
+    }
+
+    /// Adds `kyverno.io/v2` PolicyExceptions that are *not* in force (expired or invalid,
+    /// see `policy_exceptions::in_force`), each with its reason (`expired at <time>`). They
+    /// exempt nothing: a rule result they would have exempted keeps its status and gets the
+    /// property `expiredExceptions: "<ns/name> <reason>"` (`; `-separated).
+    #[must_use]
+    pub fn exceptions_not_in_force(
+        mut self,
+        exceptions: impl IntoIterator<Item = (KyvernoException, String)>,
+    ) -> Self {
+        self.not_in_force.extend(exceptions);
         self
     }
 
@@ -163,6 +180,7 @@ impl EngineBuilder {
             inner: Arc::new(Inner {
                 policies,
                 exceptions: self.exceptions,
+                not_in_force: self.not_in_force,
                 skipped,
                 expressions,
             }),
@@ -741,7 +759,30 @@ impl<'a> Run<'a> {
             }
         }
         // Exceptions (MR-11).
-        let matched = self.matching_exceptions(p, rule, &resolver);
+        let matched = self.matching_exceptions(p, rule, &resolver, &self.inner.exceptions);
+        // Exceptions not in force exempt nothing; the result names them.
+        let not_in_force: Vec<String> = if self.inner.not_in_force.is_empty() {
+            Vec::new()
+        } else {
+            let inactive = self.inner.not_in_force.iter().map(|(e, _)| e);
+            self.matching_exceptions(p, rule, &resolver, inactive)
+                .iter()
+                .filter_map(|(key, e)| {
+                    let (_, reason) = self
+                        .inner
+                        .not_in_force
+                        .iter()
+                        .find(|(x, _)| std::ptr::eq(x, *e))?;
+                    Some(format!("{key} {reason}"))
+                })
+                .collect()
+        };
+        let note = |r: &mut RuleResult| {
+            if !not_in_force.is_empty() {
+                r.properties
+                    .insert("expiredExceptions".into(), not_in_force.join("; "));
+            }
+        };
         if !matched.is_empty() {
             let keys: Vec<String> = matched.iter().map(|(k, _)| k.clone()).collect();
             let pss_exclusions: Vec<PodSecurityExclude> = matched
@@ -774,6 +815,7 @@ impl<'a> Run<'a> {
             r.properties = properties;
             r.properties.insert("exceptions".into(), keys.join(","));
             r.exceptions = keys;
+            note(&mut r);
             return Some(r);
         }
         let Some(v) = &rule.validate else {
@@ -790,6 +832,7 @@ impl<'a> Run<'a> {
         }
         let mut r = self.result(p, rule, status, message);
         r.properties.extend(resolver.properties.take());
+        note(&mut r);
         Some(r)
     }
 
@@ -798,12 +841,13 @@ impl<'a> Run<'a> {
         p: &CompiledPolicy,
         rule: &Rule,
         resolver: &ContextResolver<'_>,
+        exceptions: impl IntoIterator<Item = &'a KyvernoException>,
     ) -> Vec<(String, &'a KyvernoException)> {
         let mut out = Vec::new();
         let op = self.operation_text();
         let empty = RequestUser::default();
         let user = self.ctx.user.as_ref().unwrap_or(&empty);
-        for ex in &self.inner.exceptions {
+        for ex in exceptions {
             let names_rule = ex.spec.exceptions.iter().any(|e| {
                 wildcard::matches(&e.policy_name, &p.qualified)
                     && e.rule_names

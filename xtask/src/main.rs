@@ -6,9 +6,12 @@
 //! - `doc`: `cargo doc` with warnings denied.
 //!
 //! - `conformance [--corpus DIR] [--filter TEXT] [--bless]`: the corpus ratchet.
+//! - `bench [CRITERION ARGS]`: `cargo bench -p policy-eval --bench eval`, the engine against
+//!   the hand-written floor (`policy-eval/benches/README.md`); arguments go to criterion,
+//!   e.g. `--warm-up-time 1 --measurement-time 3`.
 //!
-//! `fuzz` and `bench` arrive with their issues; asking for them now says so and fails rather
-//! than pretending to succeed.
+//! `fuzz` arrives with its issue; asking for it now says so and fails rather than pretending
+//! to succeed.
 
 // xtask is a developer tool: it reads the environment and runs processes.
 #![allow(clippy::disallowed_methods)]
@@ -22,7 +25,7 @@ use anyhow::{Context, bail};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        bail!("usage: cargo xtask <ci|tidy|test|doc|conformance>");
+        bail!("usage: cargo xtask <ci|tidy|test|doc|conformance|bench>");
     };
     match cmd.as_str() {
         "ci" => ci(),
@@ -30,11 +33,21 @@ fn main() -> anyhow::Result<()> {
         "test" => test().map(|_| ()),
         "doc" => doc(),
         "conformance" => conformance_cmd(&args[1..]),
-        "fuzz" | "bench" => {
+        "bench" => bench(&args[1..]),
+        "fuzz" => {
             bail!("`cargo xtask {cmd}` is not available yet: it arrives with its issue")
         }
         other => bail!("unknown command `{other}`; try ci, tidy, test or doc"),
     }
+}
+
+fn bench(extra: &[String]) -> anyhow::Result<()> {
+    let mut args = vec!["bench", "-p", "policy-eval", "--bench", "eval"];
+    if !extra.is_empty() {
+        args.push("--");
+        args.extend(extra.iter().map(String::as_str));
+    }
+    cargo(&args)
 }
 
 fn cargo(args: &[&str]) -> anyhow::Result<()> {

@@ -428,7 +428,7 @@ fn pod_spec(r: &mut Rng, app: &str, breaks: &Breaks, job: bool) -> Value {
 
     let mut containers = Vec::new();
     let mut init_containers = Vec::new();
-    for k in 0..total {
+    for (k, nonroot) in per_container.into_iter().enumerate() {
         let init = k >= main;
         let name = if k == 0 {
             app.to_owned()
@@ -443,7 +443,7 @@ fn pod_spec(r: &mut Rng, app: &str, breaks: &Breaks, job: bool) -> Value {
             &name,
             breaks[2] && k == bad_image_at,
             breaks[1] && k == bad_limits_at,
-            per_container[k],
+            nonroot,
             init,
         );
         if init {

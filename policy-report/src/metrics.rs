@@ -1,0 +1,226 @@
+//! Compliance metrics: the violation rate `fail / (pass + fail)` per namespace and policy,
+//! and the compliance percentage per check.
+//!
+//! # Counting controller-owned Pods once
+//!
+//! Kyverno's autogen makes a Pod rule check Deployments, StatefulSets, DaemonSets, Jobs and
+//! CronJobs too, and the Pods (and ReplicaSets, Jobs) those controllers create are checked
+//! again: one bad Deployment with three replicas shows up as five failures. Reports only
+//! carry object references, not `ownerReferences`, so with [`PodCounting::ByController`]
+//! (the default) ownership is inferred from the names controllers give what they create:
+//! a `Pod`, `ReplicaSet` or `Job` is left out of the metrics when a controller (`Deployment`,
+//! `ReplicaSet`, `StatefulSet`, `DaemonSet`, `Job`, `CronJob`, `ReplicationController`) of
+//! the same namespace has results for the same policy and its name followed by `-` starts
+//! the object's name (`web` → `web-7d9f8c6b5` → `web-7d9f8c6b5-x2x4z`, `db` → `db-0`,
+//! `nightly` → `nightly-28911` → `nightly-28911-abcde`). The workload is then counted once,
+//! through its controller. Standalone Pods and Pods whose controller has no results keep
+//! counting. The price of working from names alone: a standalone Pod named like
+//! `<controller>-<suffix>` next to that controller is left out as well. Policy Reporter
+//! makes the same choice ("process uncontrolled resources only") with owner references.
+//! [`PodCounting::Each`] counts every result.
+//!
+//! A check is a policy rule: the results of its `autogen-` and `autogen-cronjob-` rules
+//! count for the rule they were generated from.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::Entry;
+use crate::summary::{Counts, Grouped};
+
+/// How controller-owned objects are counted (see the module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum PodCounting {
+    /// Every result counts.
+    Each,
+    /// Pods, ReplicaSets and Jobs made by a controller that has results count through it.
+    #[default]
+    ByController,
+}
+
+/// Options of [`Metrics::compute`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsOptions {
+    /// How controller-owned objects are counted.
+    pub pod_counting: PodCounting,
+}
+
+/// Kinds that create other objects.
+pub const CONTROLLER_KINDS: [&str; 7] = [
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+];
+
+/// Kinds that controllers create.
+pub const OWNED_KINDS: [&str; 3] = ["Pod", "ReplicaSet", "Job"];
+
+/// The rule an autogen rule was generated from (`autogen-cronjob-x` and `autogen-x` → `x`).
+pub fn base_rule(rule: &str) -> &str {
+    rule.strip_prefix("autogen-cronjob-")
+        .or_else(|| rule.strip_prefix("autogen-"))
+        .unwrap_or(rule)
+}
+
+/// Which entries count under `counting`, as a mask parallel to `entries`.
+pub fn counted_mask(entries: &[Entry<'_>], counting: PodCounting) -> Vec<bool> {
+    if counting == PodCounting::Each {
+        return vec![true; entries.len()];
+    }
+    let controllers: BTreeSet<(&str, &str, &str)> = entries
+        .iter()
+        .filter(|e| CONTROLLER_KINDS.contains(&e.kind))
+        .map(|e| (e.namespace, e.policy, e.name))
+        .collect();
+    entries
+        .iter()
+        .map(|e| {
+            if !OWNED_KINDS.contains(&e.kind) {
+                return true;
+            }
+            // Every `-` in the name ends a candidate controller name.
+            !e.name.match_indices('-').any(|(i, _)| {
+                e.name
+                    .get(..i)
+                    .is_some_and(|prefix| controllers.contains(&(e.namespace, e.policy, prefix)))
+            })
+        })
+        .collect()
+}
+
+/// Violation rates and compliance, over the counted entries.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    /// How controller-owned objects were counted.
+    pub pod_counting: PodCounting,
+    /// Every counted result.
+    pub total: Counts,
+    /// By resource namespace (`""`: cluster-scoped).
+    pub namespaces: Grouped,
+    /// By policy.
+    pub policies: Grouped,
+    /// By check: policy, then rule (autogen rules folded into their rule).
+    pub checks: BTreeMap<String, Grouped>,
+}
+
+impl Metrics {
+    /// Computes the metrics of some entries.
+    pub fn compute(entries: &[Entry<'_>], opts: MetricsOptions) -> Self {
+        let mask = counted_mask(entries, opts.pod_counting);
+        let mut m = Self {
+            pod_counting: opts.pod_counting,
+            ..Self::default()
+        };
+        for (e, keep) in entries.iter().zip(mask) {
+            if !keep {
+                continue;
+            }
+            m.total.count(e.status);
+            m.namespaces
+                .entry(e.namespace.to_owned())
+                .or_default()
+                .count(e.status);
+            m.policies
+                .entry(e.policy.to_owned())
+                .or_default()
+                .count(e.status);
+            m.checks
+                .entry(e.policy.to_owned())
+                .or_default()
+                .entry(base_rule(e.rule).to_owned())
+                .or_default()
+                .count(e.status);
+        }
+        m
+    }
+
+    /// The checks as `(policy, rule, counts)`, in order.
+    pub fn check_rows(&self) -> impl Iterator<Item = (&str, &str, &Counts)> {
+        self.checks.iter().flat_map(|(p, rules)| {
+            rules
+                .iter()
+                .map(move |(r, c)| (p.as_str(), r.as_str(), c))
+        })
+    }
+}
+
+/// Formats a ratio (0..1) as a percentage with up to two decimals (`12.5%`), `-` for none.
+pub fn percent(ratio: Option<f64>) -> String {
+    match ratio {
+        None => "-".to_owned(),
+        Some(r) => {
+            let s = format!("{:.2}", r * 100.0);
+            let s = s.trim_end_matches('0').trim_end_matches('.');
+            format!("{s}%")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use policy_model::RuleStatus;
+    use policy_model::report::{PolicyReport, ReportResult};
+    use serde_json::json;
+
+    use super::*;
+    use crate::ingest::entries;
+
+    fn report(rows: &[(&str, &str, &str, &str, RuleStatus)]) -> PolicyReport {
+        PolicyReport {
+            api_version: "wgpolicyk8s.io/v1alpha2".into(),
+            kind: "PolicyReport".into(),
+            results: rows
+                .iter()
+                .map(|(policy, rule, kind, name, status)| ReportResult {
+                    policy: (*policy).into(),
+                    rule: Some((*rule).into()),
+                    result: *status,
+                    resources: vec![json!({"kind": kind, "name": name, "namespace": "ns"})],
+                    ..ReportResult::default()
+                })
+                .collect(),
+            ..PolicyReport::default()
+        }
+    }
+
+    #[test]
+    fn controller_owned_pods_count_once() {
+        use RuleStatus::*;
+        let r = report(&[
+            ("limits", "check", "Pod", "web-7d9f8c6b5-x2x4z", Fail),
+            ("limits", "check", "Pod", "web-7d9f8c6b5-abcde", Fail),
+            ("limits", "autogen-check", "ReplicaSet", "web-7d9f8c6b5", Fail),
+            ("limits", "autogen-check", "Deployment", "web", Fail),
+            ("limits", "check", "Pod", "standalone", Pass),
+            ("limits", "check", "Pod", "db-0", Pass),
+            ("limits", "autogen-check", "StatefulSet", "db", Pass),
+            // another policy has no controller result for `web`: its Pod counts
+            ("other", "check", "Pod", "web-7d9f8c6b5-x2x4z", Fail),
+        ]);
+        let es = entries(std::slice::from_ref(&r));
+        let m = Metrics::compute(&es, MetricsOptions::default());
+        assert_eq!(m.policies["limits"], Counts { pass: 2, fail: 1, ..Counts::default() });
+        assert_eq!(m.policies["other"].fail, 1);
+        assert_eq!(m.checks["limits"].len(), 1, "autogen folded: {:?}", m.checks);
+        assert_eq!(m.checks["limits"]["check"].compliance_percent(), Some(200.0 / 3.0));
+        let each = Metrics::compute(&es, MetricsOptions { pod_counting: PodCounting::Each });
+        assert_eq!(each.policies["limits"], Counts { pass: 3, fail: 4, ..Counts::default() });
+        assert_eq!(each.namespaces["ns"].violation_rate(), Some(5.0 / 8.0));
+    }
+
+    #[test]
+    fn percent_format() {
+        assert_eq!(percent(Some(0.125)), "12.5%");
+        assert_eq!(percent(Some(0.0)), "0%");
+        assert_eq!(percent(Some(1.0)), "100%");
+        assert_eq!(percent(Some(2.0 / 3.0)), "66.67%");
+        assert_eq!(percent(None), "-");
+    }
+}

@@ -1,0 +1,243 @@
+//! Summaries that merge: counts per status, grouped by namespace, policy, rule, category,
+//! severity and kind. Merging adds counts key by key, so it is associative and commutative
+//! and separate scans of a fleet's shards combine exactly.
+
+use std::collections::BTreeMap;
+
+use policy_model::RuleStatus;
+use policy_model::report::{PolicyReport, ReportSummary};
+use serde::{Deserialize, Serialize};
+
+use crate::ingest::{Entry, for_each_entry};
+
+/// Counts per status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Counts {
+    /// Passed.
+    pub pass: u64,
+    /// Failed.
+    pub fail: u64,
+    /// Warned.
+    pub warn: u64,
+    /// Errored.
+    pub error: u64,
+    /// Skipped.
+    pub skip: u64,
+}
+
+impl Counts {
+    /// Adds one result.
+    pub fn count(&mut self, status: RuleStatus) {
+        let slot = match status {
+            RuleStatus::Pass => &mut self.pass,
+            RuleStatus::Fail => &mut self.fail,
+            RuleStatus::Warn => &mut self.warn,
+            RuleStatus::Error => &mut self.error,
+            RuleStatus::Skip => &mut self.skip,
+        };
+        *slot = slot.saturating_add(1);
+    }
+
+    /// Adds another set of counts.
+    pub fn merge(&mut self, o: &Self) {
+        self.pass = self.pass.saturating_add(o.pass);
+        self.fail = self.fail.saturating_add(o.fail);
+        self.warn = self.warn.saturating_add(o.warn);
+        self.error = self.error.saturating_add(o.error);
+        self.skip = self.skip.saturating_add(o.skip);
+    }
+
+    /// The count of one status.
+    pub fn get(&self, status: RuleStatus) -> u64 {
+        match status {
+            RuleStatus::Pass => self.pass,
+            RuleStatus::Fail => self.fail,
+            RuleStatus::Warn => self.warn,
+            RuleStatus::Error => self.error,
+            RuleStatus::Skip => self.skip,
+        }
+    }
+
+    /// All results.
+    pub fn total(&self) -> u64 {
+        self.pass
+            .saturating_add(self.fail)
+            .saturating_add(self.warn)
+            .saturating_add(self.error)
+            .saturating_add(self.skip)
+    }
+
+    /// The violation rate `fail / (pass + fail)`, `None` without scored results.
+    pub fn violation_rate(&self) -> Option<f64> {
+        let scored = self.pass.saturating_add(self.fail);
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        (scored > 0).then(|| self.fail as f64 / scored as f64)
+    }
+
+    /// The compliance percentage `100 * pass / (pass + fail)`, `None` without scored results.
+    pub fn compliance_percent(&self) -> Option<f64> {
+        let scored = self.pass.saturating_add(self.fail);
+        #[allow(clippy::cast_precision_loss)] // counts far below 2^52
+        (scored > 0).then(|| 100.0 * self.pass as f64 / scored as f64)
+    }
+}
+
+impl From<ReportSummary> for Counts {
+    fn from(s: ReportSummary) -> Self {
+        Self {
+            pass: s.pass,
+            fail: s.fail,
+            warn: s.warn,
+            error: s.error,
+            skip: s.skip,
+        }
+    }
+}
+
+impl From<Counts> for ReportSummary {
+    fn from(c: Counts) -> Self {
+        Self {
+            pass: c.pass,
+            fail: c.fail,
+            warn: c.warn,
+            error: c.error,
+            skip: c.skip,
+        }
+    }
+}
+
+/// Counts grouped by a string key, in key order.
+pub type Grouped = BTreeMap<String, Counts>;
+
+fn bump(map: &mut Grouped, key: &str, status: RuleStatus) {
+    if let Some(c) = map.get_mut(key) {
+        c.count(status);
+    } else {
+        let mut c = Counts::default();
+        c.count(status);
+        map.insert(key.to_owned(), c);
+    }
+}
+
+fn merge_grouped(into: &mut Grouped, from: &Grouped) {
+    for (k, c) in from {
+        if let Some(mine) = into.get_mut(k) {
+            mine.merge(c);
+        } else {
+            into.insert(k.clone(), *c);
+        }
+    }
+}
+
+/// A mergeable summary: totals and counts by namespace, policy, rule (per policy), category,
+/// severity and resource kind. Keys missing in the results (no category, cluster-scoped
+/// resources) are `""`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Every result.
+    pub total: Counts,
+    /// By resource namespace (`""`: cluster-scoped).
+    pub by_namespace: Grouped,
+    /// By policy.
+    pub by_policy: Grouped,
+    /// By policy, then rule.
+    pub by_rule: BTreeMap<String, Grouped>,
+    /// By category.
+    pub by_category: Grouped,
+    /// By severity.
+    pub by_severity: Grouped,
+    /// By resource kind.
+    pub by_kind: Grouped,
+}
+
+impl Summary {
+    /// Counts one entry.
+    pub fn add(&mut self, e: &Entry<'_>) {
+        self.total.count(e.status);
+        bump(&mut self.by_namespace, e.namespace, e.status);
+        bump(&mut self.by_policy, e.policy, e.status);
+        if let Some(rules) = self.by_rule.get_mut(e.policy) {
+            bump(rules, e.rule, e.status);
+        } else {
+            let mut rules = Grouped::new();
+            bump(&mut rules, e.rule, e.status);
+            self.by_rule.insert(e.policy.to_owned(), rules);
+        }
+        bump(&mut self.by_category, e.category, e.status);
+        bump(&mut self.by_severity, e.severity, e.status);
+        bump(&mut self.by_kind, e.kind, e.status);
+    }
+
+    /// The summary of a list of entries.
+    pub fn from_entries<'a>(entries: impl IntoIterator<Item = &'a Entry<'a>>) -> Self {
+        let mut s = Self::default();
+        for e in entries {
+            s.add(e);
+        }
+        s
+    }
+
+    /// The summary of every result of some reports.
+    pub fn from_reports(reports: &[PolicyReport]) -> Self {
+        let mut s = Self::default();
+        for r in reports {
+            for_each_entry(r, |e| s.add(&e));
+        }
+        s
+    }
+
+    /// Adds another summary: counts add up key by key (associative and commutative, with
+    /// the empty summary as identity).
+    pub fn merge(&mut self, other: &Self) {
+        self.total.merge(&other.total);
+        merge_grouped(&mut self.by_namespace, &other.by_namespace);
+        merge_grouped(&mut self.by_policy, &other.by_policy);
+        for (policy, rules) in &other.by_rule {
+            if let Some(mine) = self.by_rule.get_mut(policy) {
+                merge_grouped(mine, rules);
+            } else {
+                self.by_rule.insert(policy.clone(), rules.clone());
+            }
+        }
+        merge_grouped(&mut self.by_category, &other.by_category);
+        merge_grouped(&mut self.by_severity, &other.by_severity);
+        merge_grouped(&mut self.by_kind, &other.by_kind);
+    }
+
+    /// `self` merged with `other`.
+    #[must_use]
+    pub fn merged(mut self, other: &Self) -> Self {
+        self.merge(other);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates() {
+        let c = Counts { pass: 3, fail: 1, warn: 7, ..Counts::default() };
+        assert_eq!(c.violation_rate(), Some(0.25));
+        assert_eq!(c.compliance_percent(), Some(75.0));
+        assert_eq!(Counts { warn: 2, ..Counts::default() }.violation_rate(), None);
+        assert_eq!(c.total(), 11);
+    }
+
+    #[test]
+    fn merge_adds_key_by_key() {
+        let mut a = Summary::default();
+        a.total.pass = 1;
+        a.by_namespace.insert("x".into(), Counts { pass: 1, ..Counts::default() });
+        let mut b = Summary::default();
+        b.total.fail = 2;
+        b.by_namespace.insert("x".into(), Counts { fail: 2, ..Counts::default() });
+        b.by_namespace.insert("y".into(), Counts { skip: 1, ..Counts::default() });
+        let m = a.merged(&b);
+        assert_eq!(m.total, Counts { pass: 1, fail: 2, ..Counts::default() });
+        assert_eq!(m.by_namespace["x"], Counts { pass: 1, fail: 2, ..Counts::default() });
+        assert_eq!(m.by_namespace["y"].skip, 1);
+    }
+}
