@@ -617,7 +617,11 @@ fn sarif(results: &[RuleResult]) -> Value {
 /// `--policy-report` (CLI-9.6): a merged `ClusterReport` for cluster-wide policies, then a
 /// `Report` per namespaced `Policy`, `openreports.io/v1alpha1`, as YAML (`-o table|yaml`), a
 /// JSON `List` (`-o json`), or the reports rendered as JUnit or SARIF.
-fn policy_reports(results: &[RuleResult], now: SystemTime, output: Format) -> anyhow::Result<String> {
+fn policy_reports(
+    results: &[RuleResult],
+    now: SystemTime,
+    output: Format,
+) -> anyhow::Result<String> {
     let seconds = now
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
@@ -634,7 +638,9 @@ fn policy_reports(results: &[RuleResult], now: SystemTime, output: Format) -> an
         Format::Table | Format::Yaml => policy_report::yaml_reports(&reports)?,
         Format::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&json!({"apiVersion": "v1", "kind": "List", "items": reports}))?
+            serde_json::to_string_pretty(
+                &json!({"apiVersion": "v1", "kind": "List", "items": reports})
+            )?
         ),
         Format::Junit => policy_report::render(policy_report::Format::Junit, &view)?,
         Format::Sarif => policy_report::render(policy_report::Format::Sarif, &view)?,

@@ -110,7 +110,8 @@ pub(crate) fn run_build(args: &BuildArgs) -> Result<ExitCode> {
 
 fn print_stream(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).context("cannot write to stdout")?;
+    out.write_all(text.as_bytes())
+        .context("cannot write to stdout")?;
     out.flush().context("cannot write to stdout")
 }
 

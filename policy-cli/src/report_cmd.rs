@@ -2,7 +2,7 @@
 //! reading PolicyReports and rendering them; every decision lives in `policy-report`.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -137,7 +137,7 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Reads the reports of one file; load errors are printed and counted.
-fn read_reports(file: &PathBuf, errors: &mut usize) -> anyhow::Result<Vec<PolicyReport>> {
+fn read_reports(file: &Path, errors: &mut usize) -> anyhow::Result<Vec<PolicyReport>> {
     let text = read_text(file).map_err(|e| usage(e.to_string()))?;
     let got = ingest_str(&file.display().to_string(), &text);
     for e in &got.errors {

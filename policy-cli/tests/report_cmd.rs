@@ -50,13 +50,27 @@ fn report_reads_a_kubectl_list() {
     let dir = scratch("list", &[("reports.yaml", KUBECTL_LIST)]);
     let out = policyctl(&["report", dir.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("shop       2     1     0     0      0     33.33%"), "{stdout}");
-    assert!(stdout.contains("Results: pass: 2, fail: 1, warn: 0, error: 0, skip: 0"), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("shop       2     1     0     0      0     33.33%"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Results: pass: 2, fail: 1, warn: 0, error: 0, skip: 0"),
+        "{stdout}"
+    );
 
     let out = policyctl(&["report", dir.to_str().unwrap(), "-o", "prometheus"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("policyctl_policy_violation_ratio{policy=\"require-limits\"} 0.5\n"), "{stdout}");
+    assert!(
+        stdout.contains("policyctl_policy_violation_ratio{policy=\"require-limits\"} 0.5\n"),
+        "{stdout}"
+    );
 
     let out = policyctl(&["report", dir.to_str().unwrap(), "-o", "html"]);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("<!DOCTYPE html>"));
@@ -66,7 +80,10 @@ fn report_reads_a_kubectl_list() {
 fn report_load_error_exits_2() {
     let dir = scratch(
         "bad",
-        &[("r.yaml", "apiVersion: wgpolicyk8s.io/v1alpha2\nkind: PolicyReport\nresults: 3\n")],
+        &[(
+            "r.yaml",
+            "apiVersion: wgpolicyk8s.io/v1alpha2\nkind: PolicyReport\nresults: 3\n",
+        )],
     );
     let out = policyctl(&["report", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
@@ -107,7 +124,11 @@ results:
 "#;
     let dir = scratch(
         "rollout",
-        &[("policies.yaml", POLICIES), ("r1.yaml", KUBECTL_LIST), ("r2.yaml", later)],
+        &[
+            ("policies.yaml", POLICIES),
+            ("r1.yaml", KUBECTL_LIST),
+            ("r2.yaml", later),
+        ],
     );
     let d = dir.to_str().unwrap();
     let out = policyctl(&[
@@ -122,14 +143,22 @@ results:
         "markdown",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // require-limits: first seen 2024-01-01 (r1's creationTimestamp), 8 days; latest 1 of 1 fails.
     assert!(
         stdout.contains("| require-limits | Audit | 8 | 100% | not ready | violation rate 100% (1 of 1 scored results fail) is above the 0% allowed to promote |"),
         "{stdout}"
     );
     // require-team: annotated 2024-01-01, 8 days, clean.
-    assert!(stdout.contains("| require-team | Audit | 8 | 0% | ready | - |"), "{stdout}");
+    assert!(
+        stdout.contains("| require-team | Audit | 8 | 0% | ready | - |"),
+        "{stdout}"
+    );
 
     let out = policyctl(&[
         "rollout",
@@ -144,7 +173,10 @@ results:
     // require-limits first seen on 2024-01-05 (r2 only): 4 days, too few.
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout.contains("in Audit for 4 day(s) since 2024-01-05, fewer than 7"), "{stdout}");
+    assert!(
+        stdout.contains("in Audit for 4 day(s) since 2024-01-05, fewer than 7"),
+        "{stdout}"
+    );
     let out = policyctl(&[
         "rollout",
         &format!("{d}/r2.yaml"),
@@ -168,10 +200,15 @@ fn apply_prints_policy_reports() {
         "--policy-report",
     ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.code() != Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let docs = policy_model::load_str("out.yaml", &stdout);
     assert!(docs.errors.is_empty(), "{:?}", docs.errors);
-    let Some(policy_model::Document::Report(first)) = docs.documents.first().map(|d| &d.document) else {
+    let Some(policy_model::Document::Report(first)) = docs.documents.first().map(|d| &d.document)
+    else {
         panic!("{stdout}");
     };
     assert_eq!(first.api_version, "openreports.io/v1alpha1");

@@ -131,9 +131,11 @@ pub(crate) fn parse_map(name: &str, text: &str) -> Result<Map<String, Value>, Re
     {
         Value::Object(m) => Ok(m),
         Value::Null => Ok(Map::new()),
-        _ => Err(RenderError::new(RenderErrorKind::Invalid, "expected a mapping")
-            .with_file(name)
-            .with_line(Some(doc.line_offset + 1))),
+        _ => Err(
+            RenderError::new(RenderErrorKind::Invalid, "expected a mapping")
+                .with_file(name)
+                .with_line(Some(doc.line_offset + 1)),
+        ),
     }
 }
 
@@ -163,8 +165,11 @@ fn parse_syntax(v: Option<&Value>, file: &str) -> Result<TemplateSyntax, RenderE
         .with_file(file)
     };
     let Value::Object(m) = v else {
-        return Err(RenderError::new(RenderErrorKind::Invalid, "`templateSyntax` must be a mapping")
-            .with_file(file));
+        return Err(RenderError::new(
+            RenderErrorKind::Invalid,
+            "`templateSyntax` must be a mapping",
+        )
+        .with_file(file));
     };
     for (key, val) in m {
         match key.as_str() {
@@ -249,8 +254,10 @@ impl Chart {
         }
         let chart_file = format!("{label}Chart.yaml");
         let Some(chart_yaml) = chart_yaml else {
-            return Err(RenderError::new(RenderErrorKind::Io, "missing chart file `Chart.yaml`")
-                .with_file(chart_file));
+            return Err(
+                RenderError::new(RenderErrorKind::Io, "missing chart file `Chart.yaml`")
+                    .with_file(chart_file),
+            );
         };
         let required = |key: &str| {
             str_field(&chart_yaml, key).ok_or_else(|| {
@@ -311,8 +318,10 @@ impl Chart {
         if let Some(schema) = &self.schema {
             let problems = crate::schema::validate(schema, &Value::Object(values.clone()));
             if let Some((path, _)) = problems.first() {
-                let list: Vec<String> =
-                    problems.iter().map(|(p, m)| format!("`{p}`: {m}")).collect();
+                let list: Vec<String> = problems
+                    .iter()
+                    .map(|(p, m)| format!("`{p}`: {m}"))
+                    .collect();
                 return Err(RenderError::new(
                     RenderErrorKind::Schema,
                     format!("values do not satisfy the schema: {}", list.join("; ")),
@@ -329,7 +338,10 @@ impl Chart {
             .release_name
             .clone()
             .unwrap_or_else(|| self.metadata.name.clone());
-        let namespace = options.namespace.clone().unwrap_or_else(|| "default".to_owned());
+        let namespace = options
+            .namespace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned());
         let mut chart = self.chart_yaml.clone();
         chart.remove("templateSyntax");
         for (alias, key) in [

@@ -66,7 +66,8 @@ impl Root {
             return Err(outside(&self.display(rel)));
         }
         let joined = self.real.join(rel);
-        let real = std::fs::canonicalize(&joined).map_err(|e| io_error(&self.shown.join(rel), &e))?;
+        let real =
+            std::fs::canonicalize(&joined).map_err(|e| io_error(&self.shown.join(rel), &e))?;
         if !real.starts_with(&self.real) {
             return Err(outside(&self.display(rel)));
         }

@@ -66,7 +66,11 @@ fn slug(s: &str) -> String {
         })
         .collect();
     out.truncate(100);
-    if out.is_empty() { "unnamed".to_owned() } else { out }
+    if out.is_empty() {
+        "unnamed".to_owned()
+    } else {
+        out
+    }
 }
 
 /// File names for writing documents one per file: `NNN-kind-name.yaml` (index first, so a
@@ -97,17 +101,62 @@ mod tests {
     #[test]
     fn yaml11_ambiguous_strings_are_quoted_and_read_back() {
         let tricky = [
-            "yes", "no", "on", "off", "y", "n", "Y", "N", "YES", "On", "OFF", "true", "False",
-            "null", "Null", "~", "", "0123", "0755", "0x1F", "0o17", "1_000", "12:30",
-            "190:20:30", "1e3", "1.", ".5", "+1", "-0", ".inf", "-.Inf", ".nan", "0b101",
-            "2001-12-14", "=", "<<", "- x", "#x", "a: b", "@x", "`x", "*x", "&x", "!x", "%x",
-            "{{ request.object.metadata.name }}", "line\nbreak\n",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "Y",
+            "N",
+            "YES",
+            "On",
+            "OFF",
+            "true",
+            "False",
+            "null",
+            "Null",
+            "~",
+            "",
+            "0123",
+            "0755",
+            "0x1F",
+            "0o17",
+            "1_000",
+            "12:30",
+            "190:20:30",
+            "1e3",
+            "1.",
+            ".5",
+            "+1",
+            "-0",
+            ".inf",
+            "-.Inf",
+            ".nan",
+            "0b101",
+            "2001-12-14",
+            "=",
+            "<<",
+            "- x",
+            "#x",
+            "a: b",
+            "@x",
+            "`x",
+            "*x",
+            "&x",
+            "!x",
+            "%x",
+            "{{ request.object.metadata.name }}",
+            "line\nbreak\n",
         ];
         for s in tricky {
             let v = json!({"k": s});
             let text = yaml_value(&v).unwrap();
             assert!(reads_back(&text, &v), "{s:?} emitted as {text}");
-            assert!(!text.trim_start().starts_with('{'), "{s:?} fell back to JSON: {text}");
+            assert!(
+                !text.trim_start().starts_with('{'),
+                "{s:?} fell back to JSON: {text}"
+            );
         }
         let text = yaml_value(&json!({"a": "yes", "b": "0123", "c": "on"})).unwrap();
         assert_eq!(text, "a: \"yes\"\nb: \"0123\"\nc: \"on\"\n");
@@ -125,7 +174,10 @@ mod tests {
         );
         assert_eq!(
             file_names(&docs),
-            ["001-clusterpolicy-require-labels.yaml", "002-policyexception-allow-all.yaml"]
+            [
+                "001-clusterpolicy-require-labels.yaml",
+                "002-policyexception-allow-all.yaml"
+            ]
         );
     }
 }

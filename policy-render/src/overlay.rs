@@ -166,7 +166,12 @@ impl Source {
         doc.locate(path, false).map(|p| p.line)
     }
 
-    fn error(&self, kind: RenderErrorKind, message: impl Into<String>, at: &FieldPath) -> RenderError {
+    fn error(
+        &self,
+        kind: RenderErrorKind,
+        message: impl Into<String>,
+        at: &FieldPath,
+    ) -> RenderError {
         RenderError::new(kind, message)
             .with_file(self.file.clone())
             .with_line(self.line(at))
@@ -249,7 +254,11 @@ fn build_spec(
         };
         let dir = root.shown().join(&base.path);
         let real = canonical(&dir).map_err(|e| {
-            src.error(RenderErrorKind::Io, format!("base `{}`: {}", base.path, e.message), &at)
+            src.error(
+                RenderErrorKind::Io,
+                format!("base `{}`: {}", base.path, e.message),
+                &at,
+            )
         })?;
         if real.join("Chart.yaml").is_file() {
             docs.extend(build_chart_base(root, src, base, &dir, &at)?);
@@ -285,7 +294,11 @@ fn build_spec(
         let rel = Path::new(res);
         let loaded = load_yaml_tree(root, rel).map_err(|e| {
             if e.kind == RenderErrorKind::Io {
-                src.error(RenderErrorKind::Io, format!("resource `{res}`: {}", e.message), &at)
+                src.error(
+                    RenderErrorKind::Io,
+                    format!("resource `{res}`: {}", e.message),
+                    &at,
+                )
             } else {
                 e
             }
@@ -440,11 +453,15 @@ fn group_version(d: &Value) -> (&str, &str) {
 }
 
 fn meta_str<'a>(d: &'a Value, key: &str) -> Option<&'a str> {
-    d.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_str)
+    d.get("metadata")
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_str)
 }
 
 fn meta_map<'a>(d: &'a Value, key: &str) -> Option<&'a Map<String, Value>> {
-    d.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_object)
+    d.get("metadata")
+        .and_then(|m| m.get(key))
+        .and_then(Value::as_object)
 }
 
 /// The document's `metadata` map, created if missing; `None` for a non-mapping document.
@@ -524,7 +541,10 @@ fn check_duplicates(docs: &[Value], src: &Source) -> Result<(), RenderError> {
         if !seen.insert(key) {
             return Err(RenderError::new(
                 RenderErrorKind::Duplicate,
-                format!("document `{}` appears twice (in bases or resources)", doc_id(d)),
+                format!(
+                    "document `{}` appears twice (in bases or resources)",
+                    doc_id(d)
+                ),
             )
             .with_file(src.file.clone()));
         }
@@ -563,7 +583,10 @@ pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
 
 /// Kubernetes label-selector syntax: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a)`,
 /// `k`, `!k`, comma-separated (all must hold).
-pub(crate) fn selector_matches(selector: &str, labels: Option<&Map<String, Value>>) -> Result<bool, String> {
+pub(crate) fn selector_matches(
+    selector: &str,
+    labels: Option<&Map<String, Value>>,
+) -> Result<bool, String> {
     let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
     for req in split_requirements(selector) {
         let req = req.trim();
@@ -580,7 +603,10 @@ pub(crate) fn selector_matches(selector: &str, labels: Option<&Map<String, Value
             let v = get(k);
             let inside = v.is_some_and(|v| set.contains(&v));
             if negate { !inside } else { inside }
-        } else if req.chars().all(|c| c.is_alphanumeric() || "-_./".contains(c)) {
+        } else if req
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./".contains(c))
+        {
             get(req).is_some()
         } else {
             return Err(format!("invalid selector requirement `{req}`"));
@@ -659,10 +685,18 @@ fn apply_patch_spec(
     let err = |kind, message: String, at: &FieldPath| src.error(kind, message, at).with_patch(i);
     let patch = match (&p.patch, &p.path) {
         (Some(_), Some(_)) => {
-            return Err(err(RenderErrorKind::Invalid, "give either `patch` or `path`, not both".into(), &at));
+            return Err(err(
+                RenderErrorKind::Invalid,
+                "give either `patch` or `path`, not both".into(),
+                &at,
+            ));
         }
         (None, None) => {
-            return Err(err(RenderErrorKind::Invalid, "a patch needs `patch` or `path`".into(), &at));
+            return Err(err(
+                RenderErrorKind::Invalid,
+                "a patch needs `patch` or `path`".into(),
+                &at,
+            ));
         }
         (Some(Value::String(text)), None) => parse_patch_text(&src.file, text)
             .map_err(|m| err(RenderErrorKind::Syntax, m, &at.key("patch")))?,
@@ -670,7 +704,11 @@ fn apply_patch_spec(
         (None, Some(path)) => {
             let rel = Path::new(path);
             let text = root.read(rel).map_err(|e| {
-                err(e.kind, format!("patch file `{path}`: {}", e.message), &at.key("path"))
+                err(
+                    e.kind,
+                    format!("patch file `{path}`: {}", e.message),
+                    &at.key("path"),
+                )
             })?;
             parse_patch_text(&root.display(rel), &text)
                 .map_err(|m| err(RenderErrorKind::Syntax, m, &at.key("path")))?
@@ -689,7 +727,11 @@ fn apply_patch_spec(
         }
     };
     let Some(target) = &p.target else {
-        return Err(err(RenderErrorKind::Invalid, "a patch needs a `target`".into(), &at));
+        return Err(err(
+            RenderErrorKind::Invalid,
+            "a patch needs a `target`".into(),
+            &at,
+        ));
     };
     let mut hits = 0usize;
     for d in docs.iter_mut() {
@@ -781,10 +823,20 @@ mod tests {
 
     #[test]
     fn cluster_scope() {
-        assert!(is_cluster_scoped(&json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy"})));
-        assert!(!is_cluster_scoped(&json!({"apiVersion": "kyverno.io/v1", "kind": "Policy"})));
-        assert!(!is_cluster_scoped(&json!({"apiVersion": "kyverno.io/v2", "kind": "PolicyException"})));
-        assert!(is_cluster_scoped(&json!({"apiVersion": "policies.kyverno.io/v1", "kind": "ValidatingPolicy"})));
-        assert!(!is_cluster_scoped(&json!({"apiVersion": "policies.kyverno.io/v1", "kind": "NamespacedValidatingPolicy"})));
+        assert!(is_cluster_scoped(
+            &json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy"})
+        ));
+        assert!(!is_cluster_scoped(
+            &json!({"apiVersion": "kyverno.io/v1", "kind": "Policy"})
+        ));
+        assert!(!is_cluster_scoped(
+            &json!({"apiVersion": "kyverno.io/v2", "kind": "PolicyException"})
+        ));
+        assert!(is_cluster_scoped(
+            &json!({"apiVersion": "policies.kyverno.io/v1", "kind": "ValidatingPolicy"})
+        ));
+        assert!(!is_cluster_scoped(
+            &json!({"apiVersion": "policies.kyverno.io/v1", "kind": "NamespacedValidatingPolicy"})
+        ));
     }
 }

@@ -120,11 +120,9 @@ fn diagnose(doc: &Value, pointer: &str) -> String {
             }
             None => {
                 return match cur {
-                    Value::Array(a) => format!(
-                        "`{}` has {} items, no index `{seg}`",
-                        shown(&seen),
-                        a.len()
-                    ),
+                    Value::Array(a) => {
+                        format!("`{}` has {} items, no index `{seg}`", shown(&seen), a.len())
+                    }
                     Value::Object(_) => format!("`{}` has no field `{seg}`", shown(&seen)),
                     _ => format!("`{}` is a scalar, not a mapping or list", shown(&seen)),
                 };
@@ -144,7 +142,11 @@ pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), RenderErro
     let mut work = doc.clone();
     for (j, op) in ops.iter().enumerate() {
         let mut op = op.clone();
-        let name = op.get("op").and_then(Value::as_str).unwrap_or("?").to_owned();
+        let name = op
+            .get("op")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_owned();
         let mut path = String::new();
         for field in ["from", "path"] {
             if let Some(Value::String(p)) = op.get(field) {
@@ -158,15 +160,16 @@ pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), RenderErro
                 path = resolved;
             }
         }
-        let parsed: json_patch::PatchOperation = serde_json::from_value(op).map_err(|e| {
-            patch_error(format!("operation {j}: invalid operation: {e}"))
-        })?;
+        let parsed: json_patch::PatchOperation = serde_json::from_value(op)
+            .map_err(|e| patch_error(format!("operation {j}: invalid operation: {e}")))?;
         let from = match &parsed {
             json_patch::PatchOperation::Move(m) => Some(m.from.to_string()),
             json_patch::PatchOperation::Copy(c) => Some(c.from.to_string()),
             _ => None,
         };
-        if let Err(e) = json_patch::patch(&mut work, std::slice::from_ref(&parsed)) {
+        // `patch_unsafe`: atomicity comes from working on a copy; json-patch 5.0's undo path
+        // in `patch` can panic ("unable to undo applied patches", found by proptest).
+        if let Err(e) = json_patch::patch_unsafe(&mut work, std::slice::from_ref(&parsed)) {
             let (pointer, why) = match e.kind {
                 json_patch::PatchErrorKind::TestFailed => {
                     let actual = jsonptr_get(&work, &path)
@@ -183,7 +186,9 @@ pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), RenderErro
                 }
                 _ => (path.clone(), diagnose(&work, &path)),
             };
-            return Err(patch_error(format!("operation {j} (`{name}`): {why}")).with_pointer(pointer));
+            return Err(
+                patch_error(format!("operation {j} (`{name}`): {why}")).with_pointer(pointer)
+            );
         }
     }
     *doc = work;
@@ -259,9 +264,19 @@ mod tests {
         let e = apply_json_patch(&mut doc, &bad).unwrap_err();
         assert_eq!(doc, before);
         assert_eq!(e.pointer.as_deref(), Some("/spec/missing/deeper"));
-        assert_eq!(e.message, "operation 1 (`replace`): `/spec` has no field `missing`");
-        let e = apply_json_patch(&mut doc, &json!([{"op": "test", "path": "/spec/background", "value": true}])).unwrap_err();
-        assert_eq!(e.message, "operation 0 (`test`): test failed: the value is `false`");
+        assert_eq!(
+            e.message,
+            "operation 1 (`replace`): `/spec` has no field `missing`"
+        );
+        let e = apply_json_patch(
+            &mut doc,
+            &json!([{"op": "test", "path": "/spec/background", "value": true}]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.message,
+            "operation 0 (`test`): test failed: the value is `false`"
+        );
     }
 
     #[test]
@@ -269,20 +284,48 @@ mod tests {
         // RFC 7396 appendix A
         let cases = [
             (json!({"a": "b"}), json!({"a": "c"}), json!({"a": "c"})),
-            (json!({"a": "b"}), json!({"b": "c"}), json!({"a": "b", "b": "c"})),
+            (
+                json!({"a": "b"}),
+                json!({"b": "c"}),
+                json!({"a": "b", "b": "c"}),
+            ),
             (json!({"a": "b"}), json!({"a": null}), json!({})),
-            (json!({"a": "b", "b": "c"}), json!({"a": null}), json!({"b": "c"})),
+            (
+                json!({"a": "b", "b": "c"}),
+                json!({"a": null}),
+                json!({"b": "c"}),
+            ),
             (json!({"a": ["b"]}), json!({"a": "c"}), json!({"a": "c"})),
             (json!({"a": "c"}), json!({"a": ["b"]}), json!({"a": ["b"]})),
-            (json!({"a": {"b": "c"}}), json!({"a": {"b": "d", "c": null}}), json!({"a": {"b": "d"}})),
-            (json!({"a": [{"b": "c"}]}), json!({"a": [1]}), json!({"a": [1]})),
+            (
+                json!({"a": {"b": "c"}}),
+                json!({"a": {"b": "d", "c": null}}),
+                json!({"a": {"b": "d"}}),
+            ),
+            (
+                json!({"a": [{"b": "c"}]}),
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+            ),
             (json!(["a", "b"]), json!(["c", "d"]), json!(["c", "d"])),
             (json!({"a": "b"}), json!(["c"]), json!(["c"])),
             (json!({"a": "foo"}), json!(null), json!(null)),
             (json!({"a": "foo"}), json!("bar"), json!("bar")),
-            (json!({"e": null}), json!({"a": 1}), json!({"e": null, "a": 1})),
-            (json!([1, 2]), json!({"a": "b", "c": null}), json!({"a": "b"})),
-            (json!({}), json!({"a": {"bb": {"ccc": null}}}), json!({"a": {"bb": {}}})),
+            (
+                json!({"e": null}),
+                json!({"a": 1}),
+                json!({"e": null, "a": 1}),
+            ),
+            (
+                json!([1, 2]),
+                json!({"a": "b", "c": null}),
+                json!({"a": "b"}),
+            ),
+            (
+                json!({}),
+                json!({"a": {"bb": {"ccc": null}}}),
+                json!({"a": {"bb": {}}}),
+            ),
         ];
         for (target, patch, expect) in cases {
             let mut t = target.clone();

@@ -35,11 +35,19 @@ fn type_matches(want: &str, v: &Value) -> bool {
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn show(path: &str) -> String {
-    if path.is_empty() { "(root)".to_owned() } else { path.to_owned() }
+    if path.is_empty() {
+        "(root)".to_owned()
+    } else {
+        path.to_owned()
+    }
 }
 
 fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, String)>) {
@@ -58,7 +66,11 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
         if !names.is_empty() && !names.iter().any(|n| type_matches(n, value)) {
             out.push((
                 show(path),
-                format!("expected {}, found {}", names.join(" or "), type_name(value)),
+                format!(
+                    "expected {}, found {}",
+                    names.join(" or "),
+                    type_name(value)
+                ),
             ));
             return;
         }
@@ -97,7 +109,11 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
             }
         }
     }
-    let limit = |k: &str| s.get(k).and_then(Value::as_u64).and_then(|n| usize::try_from(n).ok());
+    let limit = |k: &str| {
+        s.get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+    };
     if let Value::String(text) = value {
         let n = text.chars().count();
         if let Some(m) = limit("minLength") {
@@ -143,7 +159,10 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
                 Some(ps) => check(ps, v, &sub, out),
                 None => match s.get("additionalProperties") {
                     Some(Value::Bool(false)) => {
-                        out.push((show(path), format!("additional property `{k}` is not allowed")));
+                        out.push((
+                            show(path),
+                            format!("additional property `{k}` is not allowed"),
+                        ));
                     }
                     Some(ap @ Value::Object(_)) => check(ap, v, &sub, out),
                     _ => {}
@@ -163,12 +182,18 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
     };
     if let Some(Value::Array(any)) = s.get("anyOf") {
         if !any.iter().any(passes) {
-            out.push((show(path), "must match at least one schema in anyOf".to_owned()));
+            out.push((
+                show(path),
+                "must match at least one schema in anyOf".to_owned(),
+            ));
         }
     }
     if let Some(Value::Array(one)) = s.get("oneOf") {
         if one.iter().filter(|sub| passes(sub)).count() != 1 {
-            out.push((show(path), "must match exactly one schema in oneOf".to_owned()));
+            out.push((
+                show(path),
+                "must match exactly one schema in oneOf".to_owned(),
+            ));
         }
     }
     if let Some(not) = s.get("not") {
@@ -210,12 +235,24 @@ mod tests {
         assert_eq!(
             errs,
             vec![
-                ("policies.a.action".to_owned(), "must be one of \"Audit\", \"Enforce\"".to_owned()),
-                ("policies.a.background".to_owned(), "expected boolean, found string".to_owned()),
+                (
+                    "policies.a.action".to_owned(),
+                    "must be one of \"Audit\", \"Enforce\"".to_owned()
+                ),
+                (
+                    "policies.a.background".to_owned(),
+                    "expected boolean, found string".to_owned()
+                ),
                 ("replicas".to_owned(), "must be at least 1".to_owned()),
             ]
         );
         let errs = validate(&schema, &json!({}));
-        assert_eq!(errs, vec![("(root)".to_owned(), "missing required property `policies`".to_owned())]);
+        assert_eq!(
+            errs,
+            vec![(
+                "(root)".to_owned(),
+                "missing required property `policies`".to_owned()
+            )]
+        );
     }
 }

@@ -137,7 +137,10 @@ impl Engine {
 
     /// Renders template `name` with `ctx`.
     pub(crate) fn render(&self, name: &str, ctx: &Value) -> Result<String, RenderError> {
-        let tmpl = self.env.get_template(name).map_err(|e| self.convert(&e, name))?;
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| self.convert(&e, name))?;
         tmpl.render(ctx.clone()).map_err(|e| self.convert(&e, name))
     }
 
@@ -164,10 +167,7 @@ impl Engine {
                     .as_deref()
                     .map(|s| format!(" `{s}`"))
                     .unwrap_or_default();
-                (
-                    RenderErrorKind::Undefined,
-                    format!("undefined value{what}"),
-                )
+                (RenderErrorKind::Undefined, format!("undefined value{what}"))
             }
             ErrorKind::OutOfFuel => (
                 RenderErrorKind::Template,
@@ -210,25 +210,37 @@ fn expression_at(source: &str, range: std::ops::Range<usize>) -> Option<String> 
 /// `Values.a.b | default(1)` → `Values.a.b`: the dotted path at the start of an expression.
 fn values_path(expr: &str) -> String {
     expr.chars()
-        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']' | '"' | '\''))
+        .take_while(|c| {
+            c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']' | '"' | '\'')
+        })
         .collect()
 }
 
 /// The error's message without minijinja's location suffix.
 fn detail(e: &Error) -> String {
-    let d = e.detail().map_or_else(|| e.kind().to_string(), str::to_owned);
+    let d = e
+        .detail()
+        .map_or_else(|| e.kind().to_string(), str::to_owned);
     let d = d.trim_end_matches('.').to_owned();
     match e.kind() {
         ErrorKind::InvalidOperation | ErrorKind::UndefinedError => d,
         _ => {
             let k = e.kind().to_string();
-            if e.detail().is_some() { format!("{k}: {d}") } else { k }
+            if e.detail().is_some() {
+                format!("{k}: {d}")
+            } else {
+                k
+            }
         }
     }
 }
 
 /// Prints values as YAML reads them: `null`, `true`, maps and lists as JSON flow.
-fn format_value(out: &mut minijinja::Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+fn format_value(
+    out: &mut minijinja::Output,
+    _state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
     let write_failed = |_| Error::new(ErrorKind::WriteFailure, "cannot write output");
     match value.kind() {
         ValueKind::Undefined => Err(Error::new(ErrorKind::UndefinedError, "undefined value")),
@@ -325,7 +337,13 @@ pub(crate) fn b64_encode(data: &[u8]) -> String {
             chunk.get(2).copied().unwrap_or(0),
         ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let sym = |shift: u32| char::from(B64.get(((n >> shift) & 63) as usize).copied().unwrap_or(b'='));
+        let sym = |shift: u32| {
+            char::from(
+                B64.get(((n >> shift) & 63) as usize)
+                    .copied()
+                    .unwrap_or(b'='),
+            )
+        };
         out.push(sym(18));
         out.push(sym(12));
         out.push(if chunk.len() > 1 { sym(6) } else { '=' });
@@ -382,7 +400,11 @@ fn register_filters(env: &mut Environment<'static>) {
         if v.is_undefined() {
             return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
         }
-        Ok(if v.is_none() { "\"\"".to_owned() } else { go_quote(&string_of(v)) })
+        Ok(if v.is_none() {
+            "\"\"".to_owned()
+        } else {
+            go_quote(&string_of(v))
+        })
     });
     env.add_filter("squote", |v: &Value| -> Result<String, Error> {
         if v.is_undefined() {
@@ -390,20 +412,31 @@ fn register_filters(env: &mut Environment<'static>) {
         }
         Ok(format!("'{}'", string_of(v)))
     });
-    env.add_filter("default", |v: &Value, d: Value| {
-        if is_empty(v) { d } else { v.clone() }
-    });
-    env.add_filter("required", |v: &Value, msg: Option<&str>| -> Result<Value, Error> {
-        let missing = v.is_undefined() || v.is_none() || v.as_str() == Some("");
-        if missing {
-            return Err(tmpl_error(msg.unwrap_or("a required value is missing").to_owned()));
-        }
-        Ok(v.clone())
-    });
+    env.add_filter(
+        "default",
+        |v: &Value, d: Value| {
+            if is_empty(v) { d } else { v.clone() }
+        },
+    );
+    env.add_filter(
+        "required",
+        |v: &Value, msg: Option<&str>| -> Result<Value, Error> {
+            let missing = v.is_undefined() || v.is_none() || v.as_str() == Some("");
+            if missing {
+                return Err(tmpl_error(
+                    msg.unwrap_or("a required value is missing").to_owned(),
+                ));
+            }
+            Ok(v.clone())
+        },
+    );
     env.add_filter("empty", |v: &Value| is_empty(v));
-    env.add_filter("ternary", |v: &Value, a: Value, b: Value| {
-        if v.is_true() { a } else { b }
-    });
+    env.add_filter(
+        "ternary",
+        |v: &Value, a: Value, b: Value| {
+            if v.is_true() { a } else { b }
+        },
+    );
     env.add_filter("b64enc", |v: &Value| b64_encode(string_of(v).as_bytes()));
     env.add_filter("b64dec", |s: &str| -> Result<String, Error> {
         let bytes = b64_decode(s).ok_or_else(|| tmpl_error("b64dec: invalid base64"))?;
@@ -419,13 +452,21 @@ fn register_filters(env: &mut Environment<'static>) {
             s.chars().skip(len.saturating_sub(n_abs)).collect()
         }
     });
-    env.add_filter("trimPrefix", |s: &str, p: &str| s.strip_prefix(p).unwrap_or(s).to_owned());
-    env.add_filter("trimSuffix", |s: &str, p: &str| s.strip_suffix(p).unwrap_or(s).to_owned());
+    env.add_filter("trimPrefix", |s: &str, p: &str| {
+        s.strip_prefix(p).unwrap_or(s).to_owned()
+    });
+    env.add_filter("trimSuffix", |s: &str, p: &str| {
+        s.strip_suffix(p).unwrap_or(s).to_owned()
+    });
     env.add_filter("trimAll", |s: &str, chars: &str| {
         s.trim_matches(|c| chars.contains(c)).to_owned()
     });
-    env.add_filter("contains", |v: &Value, sub: &str| string_of(v).contains(sub));
-    env.add_filter("hasPrefix", |v: &Value, p: &str| string_of(v).starts_with(p));
+    env.add_filter("contains", |v: &Value, sub: &str| {
+        string_of(v).contains(sub)
+    });
+    env.add_filter("hasPrefix", |v: &Value, p: &str| {
+        string_of(v).starts_with(p)
+    });
     env.add_filter("hasSuffix", |v: &Value, p: &str| string_of(v).ends_with(p));
     env.add_filter("hasKey", |v: &Value, key: &str| -> Result<bool, Error> {
         if v.kind() != ValueKind::Map {
@@ -466,7 +507,9 @@ fn register_filters(env: &mut Environment<'static>) {
             _ => Ok(string_of(v)),
         }
     });
-    env.add_function("fail", |msg: &str| -> Result<Value, Error> { Err(tmpl_error(msg.to_owned())) });
+    env.add_function("fail", |msg: &str| -> Result<Value, Error> {
+        Err(tmpl_error(msg.to_owned()))
+    });
     env.add_function("coalesce", |args: Rest<Value>| {
         args.iter()
             .find(|v| !is_empty(v))
@@ -494,7 +537,11 @@ mod tests {
             "Values": {"s": "abc", "n": 3, "t": true, "none": null, "empty": "",
                        "m": {"b": 2, "a": [1, "x"]}, "l": ["b", "a", "b"]},
         });
-        assert_eq!(render(src, ctx).unwrap_or_else(|e| panic!("{src}: {e}")), expect, "{src}");
+        assert_eq!(
+            render(src, ctx).unwrap_or_else(|e| panic!("{src}: {e}")),
+            expect,
+            "{src}"
+        );
     }
 
     #[test]
@@ -504,7 +551,10 @@ mod tests {
             ("[[ Values.none ]]", "null"),
             ("[[ Values.t ]]", "true"),
             ("[[ Values.m ]]", r#"{"a":[1,"x"],"b":2}"#),
-            ("{{ request.object.metadata.name }}", "{{ request.object.metadata.name }}"),
+            (
+                "{{ request.object.metadata.name }}",
+                "{{ request.object.metadata.name }}",
+            ),
             ("[[ Values.m | toYaml ]]", "a:\n- 1\n- x\nb: 2"),
             ("[[ Values.m | toJson ]]", r#"{"a":[1,"x"],"b":2}"#),
             ("[[ '<&>' | toJson ]]", r#""\u003c\u0026\u003e""#),
@@ -528,7 +578,10 @@ mod tests {
             ("[[ 'abcdef' | trunc(-2) ]]", "ef"),
             ("[[ 'a-b' | replace('-', '_') ]]", "a_b"),
             ("[[ Values.s | contains('bc') ]]", "true"),
-            ("[[ Values.m | hasKey('a') ]]/[[ Values.m | hasKey('z') ]]", "true/false"),
+            (
+                "[[ Values.m | hasKey('a') ]]/[[ Values.m | hasKey('z') ]]",
+                "true/false",
+            ),
             ("[[ Values.m | keys | join(',') ]]", "a,b"),
             ("[[ Values.l | join(', ') ]]", "b, a, b"),
             ("[[ Values.l | uniq | sortAlpha | join(',') ]]", "a,b"),
@@ -547,13 +600,23 @@ mod tests {
 
     #[test]
     fn undefined_names_template_line_and_path() {
-        let e = render("a: 1\nb: [[ Values.policies.netwrk.action ]]\n", serde_json::json!({"Values": {"policies": {}}}))
-            .unwrap_err();
+        let e = render(
+            "a: 1\nb: [[ Values.policies.netwrk.action ]]\n",
+            serde_json::json!({"Values": {"policies": {}}}),
+        )
+        .unwrap_err();
         assert_eq!(e.kind, RenderErrorKind::Undefined);
         assert_eq!(e.file.as_deref(), Some("chart/templates/t.yaml"));
         assert_eq!(e.line, Some(2));
-        assert_eq!(e.values_path.as_deref(), Some("Values.policies.netwrk.action"));
-        assert!(e.to_string().contains("undefined value `Values.policies.netwrk.action`"), "{e}");
+        assert_eq!(
+            e.values_path.as_deref(),
+            Some("Values.policies.netwrk.action")
+        );
+        assert!(
+            e.to_string()
+                .contains("undefined value `Values.policies.netwrk.action`"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -566,7 +629,11 @@ mod tests {
 
     #[test]
     fn required_and_fail_are_errors() {
-        let e = render("[[ Values.x | required('x is required') ]]", serde_json::json!({"Values": {}})).unwrap_err();
+        let e = render(
+            "[[ Values.x | required('x is required') ]]",
+            serde_json::json!({"Values": {}}),
+        )
+        .unwrap_err();
         assert!(e.message.contains("x is required"), "{e}");
         let e = render("\n[[ fail('stop here') ]]", serde_json::json!({})).unwrap_err();
         assert!(e.message.contains("stop here"), "{e}");

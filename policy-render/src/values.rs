@@ -191,7 +191,10 @@ fn set_key(data: &mut Map<String, Value>, key: &str, val: Value) {
 
 fn set_index(mut list: Vec<Value>, index: i64, val: Value) -> (Vec<Value>, Result<(), PErr>) {
     if index < 0 {
-        return (list, Err(msg(format!("negative {index} index not allowed"))));
+        return (
+            list,
+            Err(msg(format!("negative {index} index not allowed"))),
+        );
     }
     if index > MAX_SET_INDEX {
         return (
@@ -383,14 +386,23 @@ impl Parser {
 
     /// Decodes one JSON value at the cursor and consumes exactly its characters.
     fn json_value(&mut self) -> Result<Value, PErr> {
-        let rest: String = self.chars.get(self.pos..).unwrap_or_default().iter().collect();
+        let rest: String = self
+            .chars
+            .get(self.pos..)
+            .unwrap_or_default()
+            .iter()
+            .collect();
         let mut stream = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
         let v = match stream.next() {
             Some(Ok(v)) => v,
             Some(Err(e)) => return Err(msg(e.to_string())),
             None => return Err(msg("unexpected end of JSON input")),
         };
-        let consumed = rest.get(..stream.byte_offset()).unwrap_or("").chars().count();
+        let consumed = rest
+            .get(..stream.byte_offset())
+            .unwrap_or("")
+            .chars()
+            .count();
         self.pos += consumed;
         Ok(v)
     }
@@ -553,7 +565,10 @@ mod tests {
         use SetMode::Typed as T;
         let cases: &[(&str, Value)] = &[
             ("name=value", json!({"name": "value"})),
-            ("long_int_string=1234567890", json!({"long_int_string": 1_234_567_890})),
+            (
+                "long_int_string=1234567890",
+                json!({"long_int_string": 1_234_567_890}),
+            ),
             ("boolean=true", json!({"boolean": true})),
             ("boolean=TRUE", json!({"boolean": true})),
             ("boolean=False", json!({"boolean": false})),
@@ -568,17 +583,41 @@ mod tests {
             ("exp=1e3", json!({"exp": "1e3"})),
             ("yes=yes", json!({"yes": "yes"})),
             ("on=on", json!({"on": "on"})),
-            ("big=99999999999999999999", json!({"big": "99999999999999999999"})),
-            ("name1=value1,name2=value2", json!({"name1": "value1", "name2": "value2"})),
-            ("name1=value1,name2=value2,", json!({"name1": "value1", "name2": "value2"})),
-            ("empty_then_more=,b=1", json!({"empty_then_more": "", "b": 1})),
+            (
+                "big=99999999999999999999",
+                json!({"big": "99999999999999999999"}),
+            ),
+            (
+                "name1=value1,name2=value2",
+                json!({"name1": "value1", "name2": "value2"}),
+            ),
+            (
+                "name1=value1,name2=value2,",
+                json!({"name1": "value1", "name2": "value2"}),
+            ),
+            (
+                "empty_then_more=,b=1",
+                json!({"empty_then_more": "", "b": 1}),
+            ),
             ("empty=", json!({"empty": ""})),
             ("outer.inner=value", json!({"outer": {"inner": "value"}})),
-            ("outer.middle.inner=value", json!({"outer": {"middle": {"inner": "value"}}})),
-            ("outer.inner1=value,outer.inner2=value2", json!({"outer": {"inner1": "value", "inner2": "value2"}})),
-            ("name1.name2=value1,name1.name3=value2", json!({"name1": {"name2": "value1", "name3": "value2"}})),
+            (
+                "outer.middle.inner=value",
+                json!({"outer": {"middle": {"inner": "value"}}}),
+            ),
+            (
+                "outer.inner1=value,outer.inner2=value2",
+                json!({"outer": {"inner1": "value", "inner2": "value2"}}),
+            ),
+            (
+                "name1.name2=value1,name1.name3=value2",
+                json!({"name1": {"name2": "value1", "name3": "value2"}}),
+            ),
             ("list={a,b,c}", json!({"list": ["a", "b", "c"]})),
-            ("list={1,true,null,x}", json!({"list": [1, true, null, "x"]})),
+            (
+                "list={1,true,null,x}",
+                json!({"list": [1, true, null, "x"]}),
+            ),
             ("list={}", json!({"list": [""]})),
             ("list={a},x=1", json!({"list": ["a"], "x": 1})),
             ("list[0]=foo", json!({"list": ["foo"]})),
@@ -586,7 +625,10 @@ mod tests {
             ("list[0]=foo,list[1]=bar", json!({"list": ["foo", "bar"]})),
             ("list[0]=foo,list[0]=bar", json!({"list": ["bar"]})),
             ("list[0].foo=bar", json!({"list": [{"foo": "bar"}]})),
-            ("list[0].foo=bar,list[0].hello=world", json!({"list": [{"foo": "bar", "hello": "world"}]})),
+            (
+                "list[0].foo=bar,list[0].hello=world",
+                json!({"list": [{"foo": "bar", "hello": "world"}]}),
+            ),
             ("list[0][0]=x", json!({"list": [["x"]]})),
             ("list[1][1]=x", json!({"list": [null, [null, "x"]]})),
             ("list[0]={a,b}", json!({"list": [["a", "b"]]})),
@@ -595,9 +637,18 @@ mod tests {
             ("a=b\\=c", json!({"a": "b=c"})),
             ("a=b=c", json!({"a": "b=c"})),
             ("a={b\\,c,d}", json!({"a": ["b,c", "d"]})),
-            ("nodeSelector.kubernetes\\.io/role=master", json!({"nodeSelector": {"kubernetes.io/role": "master"}})),
-            ("policies.require-labels.validationFailureAction=Enforce", json!({"policies": {"require-labels": {"validationFailureAction": "Enforce"}}})),
-            ("msg=\\{{ request.object.metadata.name }}", json!({"msg": "{{ request.object.metadata.name }}"})),
+            (
+                "nodeSelector.kubernetes\\.io/role=master",
+                json!({"nodeSelector": {"kubernetes.io/role": "master"}}),
+            ),
+            (
+                "policies.require-labels.validationFailureAction=Enforce",
+                json!({"policies": {"require-labels": {"validationFailureAction": "Enforce"}}}),
+            ),
+            (
+                "msg=\\{{ request.object.metadata.name }}",
+                json!({"msg": "{{ request.object.metadata.name }}"}),
+            ),
             ("a=with spaces", json!({"a": "with spaces"})),
             ("a[0]", json!({"a": []})),
             ("", json!({})),
@@ -632,7 +683,10 @@ mod tests {
             ("a=\"x\"", json!({"a": "x"})),
             ("a=", json!({"a": null})),
             ("a=  ,b=2", json!({"a": null, "b": 2})),
-            ("a={\"b\":[1,2]},c=true", json!({"a": {"b": [1, 2]}, "c": true})),
+            (
+                "a={\"b\":[1,2]},c=true",
+                json!({"a": {"b": [1, 2]}, "c": true}),
+            ),
             ("a.b=[1,\"x\",null]", json!({"a": {"b": [1, "x", null]}})),
             ("a[1]={\"x\":1}", json!({"a": [null, {"x": 1}]})),
             ("a=null", json!({"a": null})),
@@ -684,27 +738,67 @@ mod tests {
             // user scalar wins
             (json!({"a": 1}), json!({"a": 2}), json!({"a": 2})),
             // chart key kept
-            (json!({"a": 1, "b": 2}), json!({"a": 3}), json!({"a": 3, "b": 2})),
+            (
+                json!({"a": 1, "b": 2}),
+                json!({"a": 3}),
+                json!({"a": 3, "b": 2}),
+            ),
             // tables deep-merge
-            (json!({"a": {"x": 1, "y": 2}}), json!({"a": {"y": 3}}), json!({"a": {"x": 1, "y": 3}})),
+            (
+                json!({"a": {"x": 1, "y": 2}}),
+                json!({"a": {"y": 3}}),
+                json!({"a": {"x": 1, "y": 3}}),
+            ),
             // lists replace
-            (json!({"l": [1, 2, 3]}), json!({"l": [4]}), json!({"l": [4]})),
+            (
+                json!({"l": [1, 2, 3]}),
+                json!({"l": [4]}),
+                json!({"l": [4]}),
+            ),
             // null deletes a top-level key the chart defines
             (json!({"a": 1, "b": 2}), json!({"a": null}), json!({"b": 2})),
             // null for an unknown top-level key stays
-            (json!({"b": 2}), json!({"a": null}), json!({"a": null, "b": 2})),
+            (
+                json!({"b": 2}),
+                json!({"a": null}),
+                json!({"a": null, "b": 2}),
+            ),
             // null deletes nested keys
-            (json!({"a": {"x": 1, "y": 2}}), json!({"a": {"x": null}}), json!({"a": {"y": 2}})),
+            (
+                json!({"a": {"x": 1, "y": 2}}),
+                json!({"a": {"x": null}}),
+                json!({"a": {"y": 2}}),
+            ),
             // nested null deletes even when the chart lacks the key
-            (json!({"a": {"y": 2}}), json!({"a": {"x": null}}), json!({"a": {"y": 2}})),
+            (
+                json!({"a": {"y": 2}}),
+                json!({"a": {"x": null}}),
+                json!({"a": {"y": 2}}),
+            ),
             // null deletes a whole table
-            (json!({"a": {"x": 1}, "b": 1}), json!({"a": null}), json!({"b": 1})),
+            (
+                json!({"a": {"x": 1}, "b": 1}),
+                json!({"a": null}),
+                json!({"b": 1}),
+            ),
             // user scalar over chart table wins
-            (json!({"a": {"x": 1}}), json!({"a": "flat"}), json!({"a": "flat"})),
+            (
+                json!({"a": {"x": 1}}),
+                json!({"a": "flat"}),
+                json!({"a": "flat"}),
+            ),
             // user table over chart scalar wins
-            (json!({"a": "flat"}), json!({"a": {"x": 1}}), json!({"a": {"x": 1}})),
+            (
+                json!({"a": "flat"}),
+                json!({"a": {"x": 1}}),
+                json!({"a": {"x": 1}}),
+            ),
             // chart nulls stay when the user says nothing
-            (json!({"a": null, "b": {"c": null}}), json!({}), json!({"a": null, "b": {"c": null}})),
+            (
+                json!({"a": null, "b": {"c": null}}),
+                json!({}),
+                json!({"a": null, "b": {"c": null}}),
+            ),
             // deep merge three levels
             (
                 json!({"p": {"net": {"action": "Audit", "bg": true}, "pods": {"action": "Audit"}}}),
@@ -712,7 +806,11 @@ mod tests {
                 json!({"p": {"net": {"action": "Enforce", "bg": true}, "pods": {"action": "Audit"}}}),
             ),
             // user tables under keys the chart does not have keep their nulls
-            (json!({}), json!({"n": {"x": null}}), json!({"n": {"x": null}})),
+            (
+                json!({}),
+                json!({"n": {"x": null}}),
+                json!({"n": {"x": null}}),
+            ),
         ];
         for (chart, user, expect) in cases {
             check_coalesce(chart, user, expect);

@@ -3,8 +3,13 @@
 //! `fixtures/expected/` were written by hand from Helm's and Kustomize's documented
 //! behaviour; they are compared as parsed documents, and the Kyverno `{{ }}` expressions
 //! are checked byte for byte in the rendered text.
-// Tests read their fixtures from disk.
-#![allow(clippy::disallowed_methods)]
+// Tests read their fixtures from disk; helpers outside #[test] functions may unwrap.
+#![allow(
+    clippy::disallowed_methods,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +19,9 @@ use policy_render::{
 use serde_json::Value;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 fn parse_stream(name: &str, text: &str) -> Vec<Value> {
@@ -49,7 +56,8 @@ fn assert_loads(text: &str, count: usize) {
 fn chart_dev_audits() {
     let chart = Chart::load(&fixture("security-chart")).unwrap();
     let mut opts = RenderOptions::default();
-    opts.values_files.push(values_file("security-chart/values-dev.yaml"));
+    opts.values_files
+        .push(values_file("security-chart/values-dev.yaml"));
     opts.env = Some("development".into());
     let out = chart.render(&opts).unwrap();
     assert_eq!(out.values_list(), expected("chart-dev.yaml"));
@@ -70,7 +78,8 @@ fn chart_dev_audits() {
 fn chart_prod_enforces() {
     let chart = Chart::load(&fixture("security-chart")).unwrap();
     let mut opts = RenderOptions::default();
-    opts.values_files.push(values_file("security-chart/values-prod.yaml"));
+    opts.values_files
+        .push(values_file("security-chart/values-prod.yaml"));
     opts.set.push("team.labelKey=owner".into());
     opts.env = Some("production".into());
     let out = chart.render(&opts).unwrap();
@@ -90,7 +99,8 @@ fn chart_prod_enforces() {
 fn chart_values_schema_rejects_bad_action() {
     let chart = Chart::load(&fixture("security-chart")).unwrap();
     let mut opts = RenderOptions::default();
-    opts.set.push("policies.requireTeamLabel.validationFailureAction=Deny".into());
+    opts.set
+        .push("policies.requireTeamLabel.validationFailureAction=Deny".into());
     let e = chart.render(&opts).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Schema);
     assert_eq!(
@@ -121,7 +131,10 @@ fn check_overlay(dir: &str, expect: &str, count: usize) {
     let text = to_yaml_stream(&docs).unwrap();
     assert_loads(&text, count);
     // Deterministic: building twice gives the same bytes.
-    assert_eq!(to_yaml_stream(&build_overlay(&fixture(dir)).unwrap()).unwrap(), text);
+    assert_eq!(
+        to_yaml_stream(&build_overlay(&fixture(dir)).unwrap()).unwrap(),
+        text
+    );
 }
 
 #[test]
@@ -151,11 +164,20 @@ fn error_undefined_value() {
     let chart = Chart::load(&fixture("errors/undefined-chart")).unwrap();
     let e = chart.render(&RenderOptions::default()).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Undefined);
-    assert!(e.file.as_deref().unwrap().ends_with("errors/undefined-chart/templates/network.yaml"));
-    assert_eq!(e.line, Some(6));
-    assert_eq!(e.values_path.as_deref(), Some("Values.policies.netwrk.action"));
     assert!(
-        e.to_string().ends_with("network.yaml:6: undefined value `Values.policies.netwrk.action`"),
+        e.file
+            .as_deref()
+            .unwrap()
+            .ends_with("errors/undefined-chart/templates/network.yaml")
+    );
+    assert_eq!(e.line, Some(6));
+    assert_eq!(
+        e.values_path.as_deref(),
+        Some("Values.policies.netwrk.action")
+    );
+    assert!(
+        e.to_string()
+            .ends_with("network.yaml:6: undefined value `Values.policies.netwrk.action`"),
         "{e}"
     );
 }
@@ -165,7 +187,10 @@ fn error_bad_template_syntax() {
     let chart = Chart::load(&fixture("errors/bad-syntax-chart")).unwrap();
     let e = chart.render(&RenderOptions::default()).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::TemplateSyntax, "{e}");
-    assert!(e.file.as_deref().unwrap().ends_with("templates/p.yaml"), "{e}");
+    assert!(
+        e.file.as_deref().unwrap().ends_with("templates/p.yaml"),
+        "{e}"
+    );
     // `[% if Values.enabled %` is unterminated on line 3; the parser notices on line 4.
     assert_eq!(e.line, Some(4), "{e}");
 }
@@ -174,7 +199,13 @@ fn error_bad_template_syntax() {
 fn error_missing_chart_file() {
     let e = Chart::load(&fixture("errors/missing-chart")).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Io);
-    assert!(e.file.as_deref().unwrap().ends_with("errors/missing-chart/Chart.yaml"), "{e}");
+    assert!(
+        e.file
+            .as_deref()
+            .unwrap()
+            .ends_with("errors/missing-chart/Chart.yaml"),
+        "{e}"
+    );
     assert!(e.to_string().contains("no such file"), "{e}");
 }
 
@@ -182,21 +213,41 @@ fn error_missing_chart_file() {
 fn error_target_not_found() {
     let e = build_overlay(&fixture("errors/target-not-found")).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::TargetNotFound);
-    assert!(e.file.as_deref().unwrap().ends_with("errors/target-not-found/overlay.yaml"));
+    assert!(
+        e.file
+            .as_deref()
+            .unwrap()
+            .ends_with("errors/target-not-found/overlay.yaml")
+    );
     assert_eq!(e.patch, Some(0));
     assert_eq!(e.line, Some(5), "{e}");
-    assert!(e.to_string().ends_with("overlay.yaml:5: patches[0]: target selects no document"), "{e}");
+    assert!(
+        e.to_string()
+            .ends_with("overlay.yaml:5: patches[0]: target selects no document"),
+        "{e}"
+    );
 }
 
 #[test]
 fn error_bad_pointer() {
     let e = build_overlay(&fixture("errors/bad-pointer")).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Patch);
-    assert!(e.file.as_deref().unwrap().ends_with("errors/bad-pointer/overlay.yaml"));
+    assert!(
+        e.file
+            .as_deref()
+            .unwrap()
+            .ends_with("errors/bad-pointer/overlay.yaml")
+    );
     assert_eq!(e.patch, Some(1));
     assert_eq!(e.line, Some(11), "{e}");
-    assert_eq!(e.target.as_deref(), Some("ClusterPolicy/require-team-label"));
-    assert_eq!(e.pointer.as_deref(), Some("/spec/rules/[name=check-tem]/validate/message"));
+    assert_eq!(
+        e.target.as_deref(),
+        Some("ClusterPolicy/require-team-label")
+    );
+    assert_eq!(
+        e.pointer.as_deref(),
+        Some("/spec/rules/[name=check-tem]/validate/message")
+    );
     assert!(
         e.to_string().ends_with(
             "patches[1]: target `ClusterPolicy/require-team-label`: pointer `/spec/rules/[name=check-tem]/validate/message`: operation 0 (`replace`): no element of `/spec/rules` has `name` = `check-tem`"
@@ -210,7 +261,10 @@ fn error_cyclic_bases() {
     let e = build_overlay(&fixture("errors/cycle-a")).unwrap_err();
     assert_eq!(e.kind, RenderErrorKind::Cycle, "{e}");
     // Detected in cycle-b, whose second base leads back to cycle-a.
-    assert!(e.file.as_deref().unwrap().ends_with("cycle-b/overlay.yaml"), "{e}");
+    assert!(
+        e.file.as_deref().unwrap().ends_with("cycle-b/overlay.yaml"),
+        "{e}"
+    );
     assert_eq!(e.line, Some(3), "{e}");
     assert!(e.message.starts_with("cyclic bases: "), "{e}");
     assert!(e.message.contains("cycle-a`"), "{e}");

@@ -36,7 +36,9 @@ fn bench(c: &mut Criterion) {
     let reports = build_reports(&results(), &BuildOptions::default());
     let mut g = c.benchmark_group("aggregate-1M");
     g.sample_size(10);
-    g.bench_function("summary", |b| b.iter(|| black_box(Summary::from_reports(&reports))));
+    g.bench_function("summary", |b| {
+        b.iter(|| black_box(Summary::from_reports(&reports)))
+    });
     g.bench_function("entries+metrics", |b| {
         b.iter(|| {
             let es = entries(&reports);

@@ -80,11 +80,17 @@ pub fn report_status(r: &RuleResult) -> RuleStatus {
 /// included).
 pub fn report_result(r: &RuleResult, opts: &BuildOptions) -> ReportResult {
     let mut resource = Map::new();
-    resource.insert("apiVersion".into(), Value::from(r.resource.api_version.clone()));
+    resource.insert(
+        "apiVersion".into(),
+        Value::from(r.resource.api_version.clone()),
+    );
     resource.insert("kind".into(), Value::from(r.resource.kind.clone()));
     resource.insert("name".into(), Value::from(r.resource.name.clone()));
     if !r.resource.namespace.is_empty() {
-        resource.insert("namespace".into(), Value::from(r.resource.namespace.clone()));
+        resource.insert(
+            "namespace".into(),
+            Value::from(r.resource.namespace.clone()),
+        );
     }
     if let Some(uid) = &r.resource.uid {
         resource.insert("uid".into(), Value::from(uid.clone()));
@@ -242,7 +248,10 @@ pub fn build_reports(results: &[RuleResult], opts: &BuildOptions) -> Vec<PolicyR
                 if r.resource.namespace.is_empty() {
                     cluster.push(rr);
                 } else {
-                    by_ns.entry(r.resource.namespace.as_str()).or_default().push(rr);
+                    by_ns
+                        .entry(r.resource.namespace.as_str())
+                        .or_default()
+                        .push(rr);
                 }
             }
             let mut out = Vec::with_capacity(by_ns.len() + 1);
@@ -309,19 +318,36 @@ mod tests {
         let reports = build_reports(&results, &BuildOptions::default());
         let names: Vec<_> = reports
             .iter()
-            .map(|r| (r.kind.as_str(), r.metadata.name.clone().unwrap(), r.metadata.namespace.clone()))
+            .map(|r| {
+                (
+                    r.kind.as_str(),
+                    r.metadata.name.clone().unwrap(),
+                    r.metadata.namespace.clone(),
+                )
+            })
             .collect();
         assert_eq!(
             names,
             vec![
-                ("ClusterPolicyReport", "clusterpolicyreport".to_owned(), None),
+                (
+                    "ClusterPolicyReport",
+                    "clusterpolicyreport".to_owned(),
+                    None
+                ),
                 ("PolicyReport", "polr-ns-a".to_owned(), Some("a".to_owned())),
                 ("PolicyReport", "polr-ns-b".to_owned(), Some("b".to_owned())),
             ]
         );
         // sorted by policy within the report
         assert_eq!(reports[1].results[0].policy, "a");
-        assert_eq!(reports[1].summary, ReportSummary { pass: 1, fail: 1, ..Default::default() });
+        assert_eq!(
+            reports[1].summary,
+            ReportSummary {
+                pass: 1,
+                fail: 1,
+                ..Default::default()
+            }
+        );
     }
 
     #[test]
@@ -330,7 +356,10 @@ mod tests {
         r.scored = false;
         let mut s = rr("p", "r", "a", "y", RuleStatus::Skip);
         s.exceptions = vec!["ns/e1".into(), "ns/e2".into()];
-        let opts = BuildOptions { process: Some(Process::BackgroundScan), ..Default::default() };
+        let opts = BuildOptions {
+            process: Some(Process::BackgroundScan),
+            ..Default::default()
+        };
         let reports = build_reports(&[r, s], &opts);
         let res = &reports[0].results;
         assert_eq!(res[0].result, RuleStatus::Warn);

@@ -220,7 +220,10 @@ metadata: {name: cm}
         let es = entries(&got.reports);
         assert_eq!(es.len(), 2);
         assert_eq!((es[0].namespace, es[0].kind, es[0].name), ("a", "Pod", "x"));
-        assert_eq!((es[1].namespace, es[1].kind, es[1].name), ("b", "Deployment", "web"));
+        assert_eq!(
+            (es[1].namespace, es[1].kind, es[1].name),
+            ("b", "Deployment", "web")
+        );
         assert_eq!(es[1].status, RuleStatus::Fail);
         assert!(!es[1].cluster_report());
     }

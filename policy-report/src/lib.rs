@@ -48,9 +48,8 @@ mod summary;
 mod time;
 
 pub use build::{
-    BuildOptions, CLUSTER_REPORT_NAME, Layout, MANAGED_BY_LABEL, NAMESPACE_REPORT_PREFIX,
-    Process, SOURCE, build_reports, make_report, report_result, report_status, sort_results,
-    summarize,
+    BuildOptions, CLUSTER_REPORT_NAME, Layout, MANAGED_BY_LABEL, NAMESPACE_REPORT_PREFIX, Process,
+    SOURCE, build_reports, make_report, report_result, report_status, sort_results, summarize,
 };
 pub use error::Error;
 pub use ingest::{Entry, Ingested, entries, for_each_entry, ingest_str, report_api, report_time};

@@ -143,11 +143,9 @@ impl Metrics {
 
     /// The checks as `(policy, rule, counts)`, in order.
     pub fn check_rows(&self) -> impl Iterator<Item = (&str, &str, &Counts)> {
-        self.checks.iter().flat_map(|(p, rules)| {
-            rules
-                .iter()
-                .map(move |(r, c)| (p.as_str(), r.as_str(), c))
-        })
+        self.checks
+            .iter()
+            .flat_map(|(p, rules)| rules.iter().map(move |(r, c)| (p.as_str(), r.as_str(), c)))
     }
 }
 
@@ -196,7 +194,13 @@ mod tests {
         let r = report(&[
             ("limits", "check", "Pod", "web-7d9f8c6b5-x2x4z", Fail),
             ("limits", "check", "Pod", "web-7d9f8c6b5-abcde", Fail),
-            ("limits", "autogen-check", "ReplicaSet", "web-7d9f8c6b5", Fail),
+            (
+                "limits",
+                "autogen-check",
+                "ReplicaSet",
+                "web-7d9f8c6b5",
+                Fail,
+            ),
             ("limits", "autogen-check", "Deployment", "web", Fail),
             ("limits", "check", "Pod", "standalone", Pass),
             ("limits", "check", "Pod", "db-0", Pass),
@@ -206,12 +210,39 @@ mod tests {
         ]);
         let es = entries(std::slice::from_ref(&r));
         let m = Metrics::compute(&es, MetricsOptions::default());
-        assert_eq!(m.policies["limits"], Counts { pass: 2, fail: 1, ..Counts::default() });
+        assert_eq!(
+            m.policies["limits"],
+            Counts {
+                pass: 2,
+                fail: 1,
+                ..Counts::default()
+            }
+        );
         assert_eq!(m.policies["other"].fail, 1);
-        assert_eq!(m.checks["limits"].len(), 1, "autogen folded: {:?}", m.checks);
-        assert_eq!(m.checks["limits"]["check"].compliance_percent(), Some(200.0 / 3.0));
-        let each = Metrics::compute(&es, MetricsOptions { pod_counting: PodCounting::Each });
-        assert_eq!(each.policies["limits"], Counts { pass: 3, fail: 4, ..Counts::default() });
+        assert_eq!(
+            m.checks["limits"].len(),
+            1,
+            "autogen folded: {:?}",
+            m.checks
+        );
+        assert_eq!(
+            m.checks["limits"]["check"].compliance_percent(),
+            Some(200.0 / 3.0)
+        );
+        let each = Metrics::compute(
+            &es,
+            MetricsOptions {
+                pod_counting: PodCounting::Each,
+            },
+        );
+        assert_eq!(
+            each.policies["limits"],
+            Counts {
+                pass: 3,
+                fail: 4,
+                ..Counts::default()
+            }
+        );
         assert_eq!(each.namespaces["ns"].violation_rate(), Some(5.0 / 8.0));
     }
 

@@ -259,7 +259,10 @@ fn judge(
             reasons.push(format!(
                 "annotation `{AUDIT_START_ANNOTATION}` value `{raw}` is not a date"
             ));
-            (first.map(|f| f.0), first.map(|_| AuditStartSource::FirstReport))
+            (
+                first.map(|f| f.0),
+                first.map(|_| AuditStartSource::FirstReport),
+            )
         }
         (None, Some(f)) => (Some(f.0), Some(AuditStartSource::FirstReport)),
         (None, None) => (None, None),
@@ -285,13 +288,13 @@ fn judge(
         },
         PolicyMode::Audit | PolicyMode::Mixed => {
             match (days, audit_start) {
-                (Some(d), Some(start)) if d < i64::from(th.min_audit_days) => reasons.push(
-                    format!(
+                (Some(d), Some(start)) if d < i64::from(th.min_audit_days) => {
+                    reasons.push(format!(
                         "in Audit for {d} day(s) since {}, fewer than {}",
                         format_date(start),
                         th.min_audit_days
-                    ),
-                ),
+                    ))
+                }
                 (None, _) | (_, None) => {
                     reasons.push("Audit start unknown: no annotation and no reports".to_owned());
                 }
@@ -370,7 +373,10 @@ mod tests {
             })
             .collect();
         let opts = BuildOptions {
-            now: policy_model::report::Timestamp { seconds: at, nanos: 0 },
+            now: policy_model::report::Timestamp {
+                seconds: at,
+                nanos: 0,
+            },
             ..Default::default()
         };
         build_reports(&results, &opts)
@@ -381,12 +387,28 @@ mod tests {
         use RuleStatus::*;
         let day = DAY;
         let old = reports(0, &[("a", Pass), ("b", Fail), ("c", Pass)]);
-        let new = reports(8 * day, &[("a", Pass), ("b", Pass), ("c", Pass), ("d", Fail), ("e", Pass)]);
-        let series = [Snapshot::dated(&new).unwrap(), Snapshot::dated(&old).unwrap()];
+        let new = reports(
+            8 * day,
+            &[
+                ("a", Pass),
+                ("b", Pass),
+                ("c", Pass),
+                ("d", Fail),
+                ("e", Pass),
+            ],
+        );
+        let series = [
+            Snapshot::dated(&new).unwrap(),
+            Snapshot::dated(&old).unwrap(),
+        ];
         let policies = [
             policy("a", "Audit", ""),
             policy("b", "Audit", ""),
-            policy("c", "Audit", "rollout.policyctl.dev/audit-start: '1970-01-05'"),
+            policy(
+                "c",
+                "Audit",
+                "rollout.policyctl.dev/audit-start: '1970-01-05'",
+            ),
             policy("d", "Enforce", ""),
             policy("e", "Enforce", ""),
             policy("f", "Audit", ""),
@@ -405,7 +427,10 @@ mod tests {
             ]
         );
         assert_eq!(got[0].days_in_audit, Some(8));
-        assert_eq!(got[0].audit_start_source, Some(AuditStartSource::FirstReport));
+        assert_eq!(
+            got[0].audit_start_source,
+            Some(AuditStartSource::FirstReport)
+        );
         assert_eq!(got[2].audit_start, Some(4 * day));
         assert_eq!(
             got[2].reasons,
@@ -430,8 +455,14 @@ mod tests {
             strict[0].reasons,
             vec!["violation rate 25% (1 of 4 scored results fail) is above the 0% allowed to promote".to_owned()]
         );
-        let lax = Thresholds { max_violation_rate: 0.25, ..Thresholds::default() };
-        assert_eq!(readiness(&p, &series, 10 * DAY, &lax)[0].verdict, Verdict::Ready);
+        let lax = Thresholds {
+            max_violation_rate: 0.25,
+            ..Thresholds::default()
+        };
+        assert_eq!(
+            readiness(&p, &series, 10 * DAY, &lax)[0].verdict,
+            Verdict::Ready
+        );
         assert_eq!(trend(&series)[0].counts.pass, 3);
     }
 }

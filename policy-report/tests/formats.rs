@@ -153,9 +153,7 @@ fn json_golden() {
     let got: Value =
         serde_json::from_str(&render(Format::Json, &View::new(&reports, &locations)).unwrap())
             .unwrap();
-    let c = |pass: u64, fail: u64, warn: u64, error: u64, skip: u64| {
-        json!({"pass": pass, "fail": fail, "warn": warn, "error": error, "skip": skip})
-    };
+    let c = |pass: u64, fail: u64, warn: u64, error: u64, skip: u64| json!({"pass": pass, "fail": fail, "warn": warn, "error": error, "skip": skip});
     let want = json!({
         "summary": {
             "total": c(1, 1, 1, 0, 1),
@@ -210,7 +208,13 @@ fn junit_golden_and_parses() {
 "#;
     assert_eq!(got, want);
     let parsed = common::parse_junit(&got);
-    assert_eq!(parsed.suites, vec![("require-limits".to_owned(), 2, 1), ("require-team".to_owned(), 2, 0)]);
+    assert_eq!(
+        parsed.suites,
+        vec![
+            ("require-limits".to_owned(), 2, 1),
+            ("require-team".to_owned(), 2, 0)
+        ]
+    );
     assert_eq!(parsed.cases, 4);
 }
 
@@ -223,7 +227,13 @@ fn junit_escapes_awkward_text() {
     let locations = no_locations();
     let got = render(Format::Junit, &View::new(&reports, &locations)).unwrap();
     let parsed = common::parse_junit(&got);
-    assert!(parsed.failure_messages.contains(&"a <b> & \"c\" 'd'\nline\u{fffd}".to_owned()), "{:?}", parsed.failure_messages);
+    assert!(
+        parsed
+            .failure_messages
+            .contains(&"a <b> & \"c\" 'd'\nline\u{fffd}".to_owned()),
+        "{:?}",
+        parsed.failure_messages
+    );
     assert!(parsed.suites.iter().any(|(n, _, _)| n == "p&<>"));
 }
 
@@ -233,7 +243,10 @@ fn sarif_golden() {
     let mut locations = no_locations();
     locations.insert(
         location_key("v1", "Pod", "shop", "api"),
-        SourceLocation { file: "manifests/api.yaml".into(), line: 3 },
+        SourceLocation {
+            file: "manifests/api.yaml".into(),
+            line: 3,
+        },
     );
     let got: Value =
         serde_json::from_str(&render(Format::Sarif, &View::new(&reports, &locations)).unwrap())
@@ -325,7 +338,9 @@ fn prometheus_escapes_label_values_and_parses() {
     let got = render(Format::Prometheus, &View::new(&reports, &locations)).unwrap();
     let samples = common::parse_prometheus(&got).unwrap();
     assert!(
-        samples.iter().any(|s| s.labels.get("policy").map(String::as_str) == Some("we\"ird\\policy\nname")),
+        samples
+            .iter()
+            .any(|s| s.labels.get("policy").map(String::as_str) == Some("we\"ird\\policy\nname")),
         "{got}"
     );
 }
@@ -388,11 +403,19 @@ fn html_is_self_contained_with_charts() {
     let points = [
         policy_report::TrendPoint {
             at: 1_699_000_000,
-            counts: policy_report::Counts { pass: 1, fail: 3, ..Default::default() },
+            counts: policy_report::Counts {
+                pass: 1,
+                fail: 3,
+                ..Default::default()
+            },
         },
         policy_report::TrendPoint {
             at: 1_700_000_000,
-            counts: policy_report::Counts { pass: 1, fail: 1, ..Default::default() },
+            counts: policy_report::Counts {
+                pass: 1,
+                fail: 1,
+                ..Default::default()
+            },
         },
     ];
     let mut view = View::new(&reports, &locations);
@@ -405,9 +428,15 @@ fn html_is_self_contained_with_charts() {
         assert!(!got.contains(banned), "{banned} in {got}");
     }
     // The only URI is the SVG namespace name, which is never fetched.
-    assert_eq!(got.matches("http").count(), got.matches("xmlns=\"http://www.w3.org/2000/svg\"").count());
+    assert_eq!(
+        got.matches("http").count(),
+        got.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+    );
     for id in ["namespaces", "policies", "trend"] {
-        assert!(got.contains(&format!("<svg id=\"{id}\" class=\"chart\"")), "{id}");
+        assert!(
+            got.contains(&format!("<svg id=\"{id}\" class=\"chart\"")),
+            "{id}"
+        );
     }
     // namespaces: (cluster) skip; shop pass, fail, warn. policies: 2 + 2.
     assert_eq!(got.matches("<rect class=\"bar ").count(), 8);
@@ -440,10 +469,10 @@ fn prometheus_parser_rejects_broken_text() {
     assert_eq!(common::parse_prometheus(ok).unwrap().len(), 1);
     for bad in [
         "a 1\n",                                        // no TYPE
-        "# TYPE a gauge\na{x=1} 2\n",                  // unquoted
+        "# TYPE a gauge\na{x=1} 2\n",                   // unquoted
         "# TYPE a gauge\na{x=\"1\"} 2\na{x=\"1\"} 3\n", // repeated series
-        "# TYPE a gauge\na{x=\"\\t\"} 2\n",            // bad escape
-        "# TYPE a gauge\na{x=\"1\"} two\n",            // bad value
+        "# TYPE a gauge\na{x=\"\\t\"} 2\n",             // bad escape
+        "# TYPE a gauge\na{x=\"1\"} two\n",             // bad value
         "# TYPE a gauge\n# TYPE b gauge\na 1\n",        // sample outside its family
         "# TYPE 1a gauge\n",                            // bad name
     ] {

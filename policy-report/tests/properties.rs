@@ -24,22 +24,24 @@ fn result() -> impl Strategy<Value = RuleResult> {
         prop::option::of(prop::sample::select(vec!["Security", "Best Practices"])),
         prop::option::of(prop::sample::select(vec!["low", "high"])),
     )
-        .prop_map(|(policy, rule, ns, kind, name, status, scored, category, severity)| RuleResult {
-            policy: policy.into(),
-            rule: rule.into(),
-            resource: ResourceId {
-                api_version: "v1".into(),
-                kind: kind.into(),
-                namespace: ns.into(),
-                name,
-                uid: None,
+        .prop_map(
+            |(policy, rule, ns, kind, name, status, scored, category, severity)| RuleResult {
+                policy: policy.into(),
+                rule: rule.into(),
+                resource: ResourceId {
+                    api_version: "v1".into(),
+                    kind: kind.into(),
+                    namespace: ns.into(),
+                    name,
+                    uid: None,
+                },
+                status,
+                scored,
+                category: category.map(str::to_owned),
+                severity: severity.map(str::to_owned),
+                ..RuleResult::default()
             },
-            status,
-            scored,
-            category: category.map(str::to_owned),
-            severity: severity.map(str::to_owned),
-            ..RuleResult::default()
-        })
+        )
 }
 
 fn summary_of(results: &[RuleResult]) -> Summary {
@@ -93,6 +95,7 @@ proptest! {
             want.count(report_status(r));
         }
         let s = Summary::from_reports(&reports);
+        prop_assert_eq!(&s, &Summary::from_reports_by_entry(&reports));
         prop_assert_eq!(s.total, want);
         prop_assert_eq!(entries(&reports).len(), results.len());
         // Every grouping partitions the total.
@@ -116,6 +119,10 @@ proptest! {
 
 #[test]
 fn unscored_failures_count_as_warnings() {
-    let r = RuleResult { status: RuleStatus::Fail, scored: false, ..RuleResult::default() };
+    let r = RuleResult {
+        status: RuleStatus::Fail,
+        scored: false,
+        ..RuleResult::default()
+    };
     assert_eq!(report_status(&r), RuleStatus::Warn);
 }

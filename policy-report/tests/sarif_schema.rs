@@ -36,9 +36,24 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
     for key in s.keys() {
         assert!(
             [
-                "$comment", "$schema", "$ref", "type", "properties", "required",
-                "additionalProperties", "items", "minItems", "uniqueItems", "default", "enum",
-                "minimum", "maximum", "format", "pattern", "anyOf", "definitions",
+                "$comment",
+                "$schema",
+                "$ref",
+                "type",
+                "properties",
+                "required",
+                "additionalProperties",
+                "items",
+                "minItems",
+                "uniqueItems",
+                "default",
+                "enum",
+                "minimum",
+                "maximum",
+                "format",
+                "pattern",
+                "anyOf",
+                "definitions",
             ]
             .contains(&key.as_str()),
             "keyword {key} not supported by this validator"
@@ -59,10 +74,16 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
         }
     }
     if let Some(n) = v.as_f64() {
-        if s.get("minimum").and_then(Value::as_f64).is_some_and(|m| n < m) {
+        if s.get("minimum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n < m)
+        {
             errors.push(format!("{at}: {n} below minimum"));
         }
-        if s.get("maximum").and_then(Value::as_f64).is_some_and(|m| n > m) {
+        if s.get("maximum")
+            .and_then(Value::as_f64)
+            .is_some_and(|m| n > m)
+        {
             errors.push(format!("{at}: {n} above maximum"));
         }
     }
@@ -77,7 +98,10 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
     if let (Some(f), Some(text)) = (s.get("format").and_then(Value::as_str), v.as_str()) {
         let ok = match f {
             "uri" => text.split_once(':').is_some_and(|(scheme, _)| {
-                !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
             }),
             "uri-reference" => !text.contains(' '),
             _ => true,
@@ -87,7 +111,12 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
         }
     }
     if let Some(obj) = v.as_object() {
-        for r in s.get("required").and_then(Value::as_array).into_iter().flatten() {
+        for r in s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if !obj.contains_key(r.as_str().unwrap()) {
                 errors.push(format!("{at}: missing required {r}"));
             }
@@ -98,7 +127,9 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
             match props.and_then(|p| p.get(k)) {
                 Some(ps) => validate(root, ps, child, &path, errors),
                 None => match s.get("additionalProperties") {
-                    Some(Value::Bool(false)) => errors.push(format!("{at}: unexpected property {k}")),
+                    Some(Value::Bool(false)) => {
+                        errors.push(format!("{at}: unexpected property {k}"))
+                    }
                     Some(extra @ Value::Object(_)) => validate(root, extra, child, &path, errors),
                     _ => {}
                 },
@@ -106,7 +137,10 @@ fn validate(root: &Value, schema: &Value, v: &Value, at: &str, errors: &mut Vec<
         }
     }
     if let Some(arr) = v.as_array() {
-        if s.get("minItems").and_then(Value::as_u64).is_some_and(|m| (arr.len() as u64) < m) {
+        if s.get("minItems")
+            .and_then(Value::as_u64)
+            .is_some_and(|m| (arr.len() as u64) < m)
+        {
             errors.push(format!("{at}: too few items"));
         }
         if s.get("uniqueItems") == Some(&Value::Bool(true)) {
@@ -147,7 +181,10 @@ fn sarif_output_validates() {
     let mut locations = BTreeMap::new();
     locations.insert(
         location_key("v1", "Pod", "shop", "api"),
-        SourceLocation { file: "manifests/api.yaml".into(), line: 3 },
+        SourceLocation {
+            file: "manifests/api.yaml".into(),
+            line: 3,
+        },
     );
     for locs in [BTreeMap::new(), locations] {
         let out = render(Format::Sarif, &View::new(&reports, &locs)).unwrap();
@@ -156,7 +193,10 @@ fn sarif_output_validates() {
         assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 2);
     }
     let empty = render(Format::Sarif, &View::new(&[], &BTreeMap::new())).unwrap();
-    assert_eq!(errors_of(&serde_json::from_str(&empty).unwrap()), Vec::<String>::new());
+    assert_eq!(
+        errors_of(&serde_json::from_str(&empty).unwrap()),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

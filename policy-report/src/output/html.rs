@@ -33,7 +33,12 @@ td.n{text-align:right}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em}\
 /// A horizontal stacked bar chart, one bar per key.
 fn bars(id: &str, title: &str, empty: &str, g: &Grouped) -> String {
     let rows: Vec<(&String, &Counts)> = g.iter().take(MAX_ROWS).collect();
-    let max = rows.iter().map(|(_, c)| c.total()).max().unwrap_or(0).max(1);
+    let max = rows
+        .iter()
+        .map(|(_, c)| c.total())
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let (label_w, bar_w, row_h) = (220u64, 440u64, 22u64);
     let height = row_h * rows.len() as u64 + 10;
     let width = label_w + bar_w + 60;
@@ -180,10 +185,18 @@ pub(crate) fn render(p: &Prepared<'_>) -> String {
     );
     out.push_str("<p class=\"legend\">");
     for (status, color) in COLORS {
-        let _ = write!(out, "<span><i style=\"background:{color}\"></i>{status}</span>");
+        let _ = write!(
+            out,
+            "<span><i style=\"background:{color}\"></i>{status}</span>"
+        );
     }
     out.push_str("</p>\n<h2>By namespace</h2>\n");
-    out.push_str(&bars("namespaces", "Results by namespace", "(cluster)", &m.namespaces));
+    out.push_str(&bars(
+        "namespaces",
+        "Results by namespace",
+        "(cluster)",
+        &m.namespaces,
+    ));
     counts_table(&mut out, "Namespace", "(cluster)", &m.namespaces);
     out.push_str("<h2>By policy</h2>\n");
     out.push_str(&bars("policies", "Results by policy", "-", &m.policies));
@@ -215,7 +228,8 @@ pub(crate) fn render(p: &Prepared<'_>) -> String {
                 "<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"{class}\">{}</td><td>{}</td></tr>",
                 esc(&r.policy),
                 r.mode.as_str(),
-                r.days_in_audit.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.days_in_audit
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 percent(r.violation_rate),
                 r.verdict.as_str(),
                 esc(&r.reasons.join("; "))

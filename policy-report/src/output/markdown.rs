@@ -28,7 +28,11 @@ fn grouped(out: &mut String, title: &str, label: &str, empty: &str, g: &Grouped)
         "| {label} | Pass | Fail | Warn | Error | Skip | Violation rate |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     );
     for (k, c) in g {
-        let name = if k.is_empty() { empty.to_owned() } else { cell(k) };
+        let name = if k.is_empty() {
+            empty.to_owned()
+        } else {
+            cell(k)
+        };
         let _ = writeln!(
             out,
             "| {name} | {} | {} | {} | {} | {} | {} |",
@@ -57,7 +61,13 @@ pub(crate) fn render(p: &Prepared<'_>) -> String {
         t.skip,
         percent(m.total.violation_rate())
     );
-    grouped(&mut out, "By namespace", "Namespace", "(cluster)", &m.namespaces);
+    grouped(
+        &mut out,
+        "By namespace",
+        "Namespace",
+        "(cluster)",
+        &m.namespaces,
+    );
     grouped(&mut out, "By policy", "Policy", "-", &m.policies);
     let _ = writeln!(
         out,
@@ -106,7 +116,8 @@ pub(crate) fn render(p: &Prepared<'_>) -> String {
                 "| {} | {} | {} | {} | {} | {} |",
                 cell(&r.policy),
                 r.mode.as_str(),
-                r.days_in_audit.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.days_in_audit
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 percent(r.violation_rate),
                 r.verdict.as_str(),
                 cell(&r.reasons.join("; "))

@@ -108,7 +108,10 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// A view of reports alone.
-    pub fn new(reports: &'a [PolicyReport], locations: &'a BTreeMap<String, SourceLocation>) -> Self {
+    pub fn new(
+        reports: &'a [PolicyReport],
+        locations: &'a BTreeMap<String, SourceLocation>,
+    ) -> Self {
         Self {
             reports,
             readiness: &[],
@@ -146,11 +149,22 @@ impl<'a> Prepared<'a> {
         let mut v: Vec<&Entry<'a>> = self
             .entries
             .iter()
-            .filter(|e| matches!(e.status, RuleStatus::Fail | RuleStatus::Warn | RuleStatus::Error))
+            .filter(|e| {
+                matches!(
+                    e.status,
+                    RuleStatus::Fail | RuleStatus::Warn | RuleStatus::Error
+                )
+            })
             .collect();
         v.sort_by(|a, b| {
-            (a.policy, a.rule, a.namespace, a.kind, a.name, a.status)
-                .cmp(&(b.policy, b.rule, b.namespace, b.kind, b.name, b.status))
+            (a.policy, a.rule, a.namespace, a.kind, a.name, a.status).cmp(&(
+                b.policy,
+                b.rule,
+                b.namespace,
+                b.kind,
+                b.name,
+                b.status,
+            ))
         });
         v
     }

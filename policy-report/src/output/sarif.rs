@@ -26,7 +26,11 @@ pub(crate) fn render(p: &Prepared<'_>) -> Value {
             .entry(format!("{}/{}", e.policy, e.rule))
             .or_insert((e.policy, e.rule, e.category, e.severity));
     }
-    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (k.as_str(), i)).collect();
+    let index: BTreeMap<&str, usize> = rules
+        .keys()
+        .enumerate()
+        .map(|(i, k)| (k.as_str(), i))
+        .collect();
     let descriptors: Vec<Value> = rules
         .iter()
         .map(|(id, (policy, rule, category, severity))| {

@@ -38,18 +38,33 @@ pub(crate) fn columns(rows: &[Vec<String>]) -> String {
 }
 
 fn counts_cells(c: &Counts) -> Vec<String> {
-    RuleStatus::ALL.iter().map(|s| c.get(*s).to_string()).collect()
+    RuleStatus::ALL
+        .iter()
+        .map(|s| c.get(*s).to_string())
+        .collect()
 }
 
 fn grouped_table(title: &str, label: &str, empty: &str, g: &Grouped) -> String {
     let mut rows = vec![
-        [label, "PASS", "FAIL", "WARN", "ERROR", "SKIP", "VIOLATION RATE"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .collect::<Vec<_>>(),
+        [
+            label,
+            "PASS",
+            "FAIL",
+            "WARN",
+            "ERROR",
+            "SKIP",
+            "VIOLATION RATE",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect::<Vec<_>>(),
     ];
     for (k, c) in g {
-        let mut row = vec![if k.is_empty() { empty.to_owned() } else { k.clone() }];
+        let mut row = vec![if k.is_empty() {
+            empty.to_owned()
+        } else {
+            k.clone()
+        }];
         row.extend(counts_cells(c));
         row.push(percent(c.violation_rate()));
         rows.push(row);
@@ -60,7 +75,12 @@ fn grouped_table(title: &str, label: &str, empty: &str, g: &Grouped) -> String {
 pub(crate) fn render(p: &Prepared<'_>) -> String {
     let m = &p.metrics;
     let mut out = String::new();
-    out.push_str(&grouped_table("By namespace", "NAMESPACE", "(cluster)", &m.namespaces));
+    out.push_str(&grouped_table(
+        "By namespace",
+        "NAMESPACE",
+        "(cluster)",
+        &m.namespaces,
+    ));
     out.push('\n');
     out.push_str(&grouped_table("By policy", "POLICY", "-", &m.policies));
     out.push('\n');
@@ -104,19 +124,31 @@ pub(crate) fn render(p: &Prepared<'_>) -> String {
     if !p.view.readiness.is_empty() {
         out.push_str("\nRollout readiness\n");
         let mut rows = vec![
-            ["POLICY", "MODE", "DAYS IN AUDIT", "VIOLATION RATE", "VERDICT", "REASONS"]
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect::<Vec<_>>(),
+            [
+                "POLICY",
+                "MODE",
+                "DAYS IN AUDIT",
+                "VIOLATION RATE",
+                "VERDICT",
+                "REASONS",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>(),
         ];
         for r in p.view.readiness {
             rows.push(vec![
                 r.policy.clone(),
                 r.mode.as_str().to_owned(),
-                r.days_in_audit.map_or_else(|| "-".to_owned(), |d| d.to_string()),
+                r.days_in_audit
+                    .map_or_else(|| "-".to_owned(), |d| d.to_string()),
                 percent(r.violation_rate),
                 r.verdict.as_str().to_owned(),
-                if r.reasons.is_empty() { "-".to_owned() } else { r.reasons.join("; ") },
+                if r.reasons.is_empty() {
+                    "-".to_owned()
+                } else {
+                    r.reasons.join("; ")
+                },
             ]);
         }
         out.push_str(&columns(&rows));

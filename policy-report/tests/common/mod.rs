@@ -1,5 +1,11 @@
 //! Shared fixture and small parsers for the integration tests.
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use std::collections::BTreeMap;
 
@@ -11,7 +17,10 @@ pub const NOW: i64 = 1_700_000_000;
 
 pub fn options() -> BuildOptions {
     BuildOptions {
-        now: Timestamp { seconds: NOW, nanos: 0 },
+        now: Timestamp {
+            seconds: NOW,
+            nanos: 0,
+        },
         ..BuildOptions::default()
     }
 }
@@ -281,7 +290,9 @@ pub fn parse_prometheus(text: &str) -> Result<Vec<Sample>, String> {
             }
             rest = &r[end + 1..];
         }
-        let value_text = rest.strip_prefix(' ').ok_or_else(|| err("no space before value"))?;
+        let value_text = rest
+            .strip_prefix(' ')
+            .ok_or_else(|| err("no space before value"))?;
         let value_text = value_text.split(' ').next().unwrap_or("");
         let value: f64 = match value_text {
             "+Inf" => f64::INFINITY,
@@ -292,7 +303,11 @@ pub fn parse_prometheus(text: &str) -> Result<Vec<Sample>, String> {
         if !seen.insert((name.to_owned(), format!("{labels:?}"))) {
             return Err(err("repeated series"));
         }
-        samples.push(Sample { name: name.to_owned(), labels, value });
+        samples.push(Sample {
+            name: name.to_owned(),
+            labels,
+            value,
+        });
     }
     Ok(samples)
 }
