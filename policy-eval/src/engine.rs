@@ -1438,10 +1438,18 @@ mod tests {
         Arc::new(docs.into_iter().next().unwrap().0.into_spec())
     }
 
-    fn run(p: &KyvernoPolicy, resource: &Value, ctx: &EvalContext) -> Vec<(String, RuleStatus, String)> {
+    fn run(
+        p: &KyvernoPolicy,
+        resource: &Value,
+        ctx: &EvalContext,
+    ) -> Vec<(String, RuleStatus, String)> {
         let engine = Engine::builder().policies([p.clone()]).build().unwrap();
         assert!(engine.skipped().is_empty(), "{:?}", engine.skipped());
-        engine.evaluate(resource, ctx).results().map(|r| (r.rule.clone(), r.status, r.message.clone())).collect()
+        engine
+            .evaluate(resource, ctx)
+            .results()
+            .map(|r| (r.rule.clone(), r.status, r.message.clone()))
+            .collect()
     }
 
     fn pod(name: &str) -> Value {
@@ -1461,35 +1469,73 @@ mod tests {
     fn values_order_cv_13_2() {
         // global values, then the resource's values (by name), then --set.
         let p = deny_policy("", "{{ team }}", "red");
-        let v = values("apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\nglobalValues: {team: blue}\npolicies:\n- name: p\n  resources:\n  - name: a\n    values: {team: red}\n");
-        let ctx = EvalContext { values: Some(v), ..EvalContext::default() };
-        assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Fail, "resource values win over global values");
-        assert_eq!(run(&p, &pod("b"), &ctx)[0].1, RuleStatus::Pass, "other resources see the global value");
+        let v = values(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\nglobalValues: {team: blue}\npolicies:\n- name: p\n  resources:\n  - name: a\n    values: {team: red}\n",
+        );
+        let ctx = EvalContext {
+            values: Some(v),
+            ..EvalContext::default()
+        };
+        assert_eq!(
+            run(&p, &pod("a"), &ctx)[0].1,
+            RuleStatus::Fail,
+            "resource values win over global values"
+        );
+        assert_eq!(
+            run(&p, &pod("b"), &ctx)[0].1,
+            RuleStatus::Pass,
+            "other resources see the global value"
+        );
         let mut set = Map::new();
         set.insert("team".into(), json!("green"));
-        let ctx = EvalContext { set_values: set, ..ctx };
-        assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Pass, "--set wins over everything");
+        let ctx = EvalContext {
+            set_values: set,
+            ..ctx
+        };
+        assert_eq!(
+            run(&p, &pod("a"), &ctx)[0].1,
+            RuleStatus::Pass,
+            "--set wins over everything"
+        );
     }
 
     #[test]
     fn values_patch_the_request_cv_13_3() {
-        let p = deny_policy("", "{{ request.object.metadata.annotations.owner || '' }}", "ops");
-        let v = values("apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  resources:\n  - name: a\n    values:\n      request.object.metadata.annotations.owner: ops\n");
-        let ctx = EvalContext { values: Some(v), ..EvalContext::default() };
+        let p = deny_policy(
+            "",
+            "{{ request.object.metadata.annotations.owner || '' }}",
+            "ops",
+        );
+        let v = values(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  resources:\n  - name: a\n    values:\n      request.object.metadata.annotations.owner: ops\n",
+        );
+        let ctx = EvalContext {
+            values: Some(v),
+            ..EvalContext::default()
+        };
         assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Fail);
     }
 
     #[test]
     fn rule_values_cv_13_4_and_autogen_names() {
         let p = deny_policy("", "{{ tier }}", "gold");
-        let v = values("apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  rules:\n  - name: r\n    values: {tier: gold}\n");
-        let ctx = EvalContext { values: Some(v), ..EvalContext::default() };
+        let v = values(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  rules:\n  - name: r\n    values: {tier: gold}\n",
+        );
+        let ctx = EvalContext {
+            values: Some(v),
+            ..EvalContext::default()
+        };
         assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Fail);
         let deploy = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d", "namespace": "default"},
             "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "x"}]}}}});
         let got = run(&p, &deploy, &ctx);
         assert_eq!(got[0].0, "autogen-r");
-        assert_eq!(got[0].1, RuleStatus::Fail, "rule values apply to autogen-<rule> too");
+        assert_eq!(
+            got[0].1,
+            RuleStatus::Fail,
+            "rule values apply to autogen-<rule> too"
+        );
     }
 
     #[test]
@@ -1497,9 +1543,18 @@ mod tests {
         let p = policy(&format!(
             "{DENY_ON}    validate:\n      foreach:\n      - list: request.object.spec.containers\n        deny:\n          conditions:\n            any:\n            - key: \"{{{{ img }}}}\"\n              operator: Equals\n              value: second\n"
         ));
-        let v = values("apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  rules:\n  - name: r\n    foreachValues:\n      img: [first, second]\n");
-        let ctx = EvalContext { values: Some(v), ..EvalContext::default() };
-        assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Pass, "only `first` is ever injected");
+        let v = values(
+            "apiVersion: cli.kyverno.io/v1alpha1\nkind: Values\npolicies:\n- name: p\n  rules:\n  - name: r\n    foreachValues:\n      img: [first, second]\n",
+        );
+        let ctx = EvalContext {
+            values: Some(v),
+            ..EvalContext::default()
+        };
+        assert_eq!(
+            run(&p, &pod("a"), &ctx)[0].1,
+            RuleStatus::Pass,
+            "only `first` is ever injected"
+        );
     }
 
     #[test]
@@ -1510,14 +1565,20 @@ mod tests {
             "{{ size }}",
             "3",
         );
-        assert_eq!(run(&p, &pod("a"), &EvalContext::default())[0].1, RuleStatus::Fail);
+        assert_eq!(
+            run(&p, &pod("a"), &EvalContext::default())[0].1,
+            RuleStatus::Fail
+        );
         // jmesPath against the context, null → default
         let p = deny_policy(
             "    context:\n    - name: owner\n      variable:\n        jmesPath: request.object.metadata.labels.owner || `null`\n        default: nobody\n",
             "{{ owner }}",
             "nobody",
         );
-        assert_eq!(run(&p, &pod("a"), &EvalContext::default())[0].1, RuleStatus::Fail);
+        assert_eq!(
+            run(&p, &pod("a"), &EvalContext::default())[0].1,
+            RuleStatus::Fail
+        );
         // no value, no default → an error, surfaced where the entry is used
         let p = deny_policy(
             "    context:\n    - name: nothing\n      variable:\n        jmesPath: request.object.metadata.labels.absent || `null`\n",
@@ -1526,7 +1587,10 @@ mod tests {
         );
         let got = run(&p, &pod("a"), &EvalContext::default());
         assert_eq!(got[0].1, RuleStatus::Error, "{got:?}");
-        assert!(got[0].2.starts_with("failed to check deny conditions"), "{got:?}");
+        assert!(
+            got[0].2.starts_with("failed to check deny conditions"),
+            "{got:?}"
+        );
     }
 
     #[test]
@@ -1537,16 +1601,26 @@ mod tests {
             "strict-prod-ghcr.io",
         );
         let external = ExternalData {
-            config_maps: [("kyverno/settings".to_owned(), json!({"data": {"mode": "strict"}}))].into_iter().collect(),
+            config_maps: [(
+                "kyverno/settings".to_owned(),
+                json!({"data": {"mode": "strict"}}),
+            )]
+            .into_iter()
+            .collect(),
             api_calls: vec![crate::ApiCallMock {
                 url: "/api/v1/namespaces/default".into(),
                 method: String::new(),
                 status: 200,
                 body: json!({"metadata": {"labels": {"env": "prod"}}}),
             }],
-            global_context: [("registries".to_owned(), json!({"allowed": ["ghcr.io"]}))].into_iter().collect(),
+            global_context: [("registries".to_owned(), json!({"allowed": ["ghcr.io"]}))]
+                .into_iter()
+                .collect(),
         };
-        let ctx = EvalContext { external: Arc::new(external), ..EvalContext::default() };
+        let ctx = EvalContext {
+            external: Arc::new(external),
+            ..EvalContext::default()
+        };
         assert_eq!(run(&p, &pod("a"), &ctx)[0].1, RuleStatus::Fail);
         // Without the data the entries are not loaded: references are not found → error.
         let got = run(&p, &pod("a"), &EvalContext::default());
@@ -1559,7 +1633,10 @@ mod tests {
             "{DENY_ON}    context:\n    - name: x\n      variable: {{value: one}}\n    validate:\n      deny:\n        conditions:\n          any:\n          - {{key: \"{{{{ x }}}}\", operator: Equals, value: one}}\n  - name: r2\n    match: {{any: [{{resources: {{kinds: [Pod]}}}}]}}\n    validate:\n      deny:\n        conditions:\n          any:\n          - {{key: \"{{{{ x || 'unset' }}}}\", operator: Equals, value: unset}}\n"
         ));
         let got = run(&p, &pod("a"), &EvalContext::default());
-        assert_eq!(got.iter().map(|g| g.1).collect::<Vec<_>>(), [RuleStatus::Fail, RuleStatus::Fail]);
+        assert_eq!(
+            got.iter().map(|g| g.1).collect::<Vec<_>>(),
+            [RuleStatus::Fail, RuleStatus::Fail]
+        );
     }
 
     #[test]
@@ -1570,23 +1647,34 @@ mod tests {
         let got = run(&p, &pod("a"), &EvalContext::default());
         assert_eq!(got[0].1, RuleStatus::Skip);
         assert!(got[0].2.starts_with("preconditions not met"), "{got:?}");
-        assert_eq!(run(&p, &pod("b"), &EvalContext::default())[0].1, RuleStatus::Fail, "`deny: {{}}` always denies");
+        assert_eq!(
+            run(&p, &pod("b"), &EvalContext::default())[0].1,
+            RuleStatus::Fail,
+            "`deny: {{}}` always denies"
+        );
     }
 
     #[test]
     fn namespaced_policy_scope_mr_1_1() {
-        let p = policy("apiVersion: kyverno.io/v1\nkind: Policy\nmetadata: {name: p, namespace: team-a}\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n");
+        let p = policy(
+            "apiVersion: kyverno.io/v1\nkind: Policy\nmetadata: {name: p, namespace: team-a}\nspec:\n  rules:\n  - name: r\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n",
+        );
         let mut in_ns = pod("a");
         in_ns["metadata"]["namespace"] = json!("team-a");
         assert_eq!(run(&p, &in_ns, &EvalContext::default()).len(), 1);
         assert!(run(&p, &pod("a"), &EvalContext::default()).is_empty());
         let engine = Engine::builder().policies([p]).build().unwrap();
-        assert_eq!(engine.evaluate(&in_ns, &EvalContext::default()).responses[0].policy, "team-a/p");
+        assert_eq!(
+            engine.evaluate(&in_ns, &EvalContext::default()).responses[0].policy,
+            "team-a/p"
+        );
     }
 
     #[test]
     fn apply_rules_one_mr_2_3() {
-        let p = policy("apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  applyRules: One\n  rules:\n  - name: a\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: b\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n");
+        let p = policy(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  applyRules: One\n  rules:\n  - name: a\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: b\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n",
+        );
         assert_eq!(run(&p, &pod("x"), &EvalContext::default()).len(), 1);
     }
 }
