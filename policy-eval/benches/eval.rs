@@ -35,6 +35,7 @@ use std::time::{Instant, SystemTime};
 use criterion::{Criterion, Throughput};
 use policy_eval::{Engine, EvalContext, Evaluation, Stage};
 use policy_model::{Document, KyvernoPolicy, RuleStatus, load_str};
+use rayon::prelude::*;
 use serde_json::Value;
 
 /// How many resources one iteration evaluates. Large enough that the set (~30 KB of
@@ -294,6 +295,15 @@ fn main() {
         || drop(black_box(engine.evaluate_batch(&resources, &ctx))),
     );
     println!("  paired, 5 pairs: batch speed-up    {r:.2} x  (min {lo:.2}, max {hi:.2})");
+    // Control: the same split of an allocation-heavy job that has no engine in it (one deep
+    // clone and drop per resource). When it does not scale either, the cores were busy.
+    let clone_all = || {
+        resources
+            .par_iter()
+            .for_each(|r| drop(black_box(r.clone())));
+    };
+    let (r, lo, hi) = paired(5, || one.install(clone_all), clone_all);
+    println!("  paired, 5 pairs: control speed-up  {r:.2} x  (min {lo:.2}, max {hi:.2})");
 }
 
 /// Criterion's median for one benchmark of this run, in ns per iteration.

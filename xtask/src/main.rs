@@ -34,11 +34,100 @@ fn main() -> anyhow::Result<()> {
         "doc" => doc(),
         "conformance" => conformance_cmd(&args[1..]),
         "bench" => bench(&args[1..]),
-        "fuzz" => {
-            bail!("`cargo xtask {cmd}` is not available yet: it arrives with its issue")
+        "fuzz" => fuzz(&args[1..]),
+        other => {
+            bail!("unknown command `{other}`; try ci, tidy, test, doc, conformance, bench or fuzz")
         }
-        other => bail!("unknown command `{other}`; try ci, tidy, test or doc"),
     }
+}
+
+const FUZZ_TARGETS: [&str; 3] = ["load", "validate", "evaluate"];
+
+/// `cargo xtask fuzz [TARGET] [--seconds N]`: runs one or all cargo-fuzz targets, installing
+/// cargo-fuzz when missing. The stable toolchain accepts cargo-fuzz's nightly flags with
+/// `RUSTC_BOOTSTRAP=1`. Seeds are copied from the conformance corpus at run time into the
+/// git-ignored `fuzz/corpus/`.
+fn fuzz(args: &[String]) -> anyhow::Result<()> {
+    let mut seconds = 60u64;
+    let mut targets: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seconds" => {
+                seconds = it
+                    .next()
+                    .context("--seconds needs a number")?
+                    .parse()
+                    .context("--seconds needs a number")?
+            }
+            t if FUZZ_TARGETS.contains(&t) => targets.push(t.to_owned()),
+            other => bail!(
+                "unknown fuzz target or option `{other}`; targets: {}",
+                FUZZ_TARGETS.join(", ")
+            ),
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.iter().map(|t| (*t).to_owned()).collect();
+    }
+    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let have_fuzz = Command::new(&cargo_bin)
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_fuzz {
+        cargo(&["install", "cargo-fuzz", "--locked"])?;
+    }
+    let root = conformance::workspace_root();
+    let fuzz_dir = root.join("fuzz");
+    let corpus = conformance::default_corpus();
+    for target in &targets {
+        let seeds = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&seeds)?;
+        if seeds.read_dir()?.next().is_none() {
+            copy_seeds(&corpus, &seeds, 400)?;
+        }
+        eprintln!("$ RUSTC_BOOTSTRAP=1 cargo fuzz run {target} ({seconds}s)");
+        let status = Command::new(&cargo_bin)
+            .current_dir(&fuzz_dir)
+            .env("RUSTC_BOOTSTRAP", "1")
+            .args(["fuzz", "run", target.as_str()])
+            .arg(&seeds)
+            .args([
+                "--",
+                "-dict=kyverno.dict",
+                &format!("-max_total_time={seconds}"),
+            ])
+            .status()
+            .context("running cargo fuzz")?;
+        if !status.success() {
+            bail!(
+                "fuzz target `{target}` failed ({status}); the crash input is under fuzz/artifacts/{target}/ — turn it into a regression test"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn copy_seeds(from: &std::path::Path, to: &std::path::Path, limit: usize) -> anyhow::Result<()> {
+    let mut stack = vec![from.to_path_buf()];
+    let mut n = 0;
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml") && n < limit {
+                std::fs::copy(&p, to.join(format!("seed-{n}.yaml")))?;
+                n += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
