@@ -6,9 +6,10 @@
 //!   global pool (all cores).
 //!
 //! Before any timing the engine's verdicts are cross-checked against the floor resource by
-//! resource (the bench panics on a difference). After the runs a summary with the medians,
-//! the engine/floor ratio and the batch speed-up is printed. Figures and how to run:
-//! `benches/README.md`.
+//! resource (the bench panics on a difference), and an indicative per-kind / per-policy
+//! breakdown is printed. After the runs a summary gives the criterion medians, then paired
+//! ratios (engine/floor, batch speed-up, and a no-engine control of the speed-up) that hold
+//! up on a noisy machine. Figures and how to run: `benches/README.md`.
 
 // A bench is a program: it may unwrap, panic and print, and it reads criterion's estimates
 // back from the target directory for the summary.
@@ -176,7 +177,7 @@ fn breakdown(engine: &Engine, resources: &[Value], ctx: &EvalContext) {
                 .iter()
                 .for_each(|r| drop(black_box(one.evaluate(r, ctx))));
         });
-        eprintln!("  ({check}) {name:22} engine {e:8.1}   (all kinds)");
+        eprintln!("  ({check}) {name:26} engine {e:8.1}   (all kinds, one policy)");
     }
     let t = quick_median(3, resources.len(), || {
         resources.iter().for_each(|r| drop(black_box(r.clone())));
