@@ -2,7 +2,9 @@
 //! foreach (MR-7.4), exceptions (MR-11) and the UPDATE re-evaluation (MR-7.3).
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use policy_model::exception::KyvernoException;
@@ -48,10 +50,64 @@ struct CompiledPolicy {
     policy: KyvernoPolicy,
     qualified: String,
     rules: ExpandedRules,
+    /// Per expanded rule: its patterns compiled once, when they hold no variables.
+    patterns: Vec<Option<RulePatterns>>,
+    /// Per expanded rule: the kinds its `match` can select, when known statically (the
+    /// by-kind index: other kinds skip the rule without matching).
+    kinds: Vec<Option<BTreeSet<String>>>,
+    /// The policy mentions `images` (CV-11.8): only then is the variable built.
+    uses_images: bool,
     has_validate: bool,
     has_mutate: bool,
     has_generate: bool,
     has_verify_images: bool,
+}
+
+/// A rule's precompiled `pattern` / `anyPattern`.
+struct RulePatterns {
+    pattern: Option<pattern::CompiledPattern>,
+    any: Option<Vec<pattern::CompiledPattern>>,
+}
+
+fn compile_patterns(rule: &Rule) -> Option<RulePatterns> {
+    let v = rule.validate.as_ref()?;
+    let static_value = |p: &Value| !value_has_variables(p) && !value_has_references(p);
+    let pattern = v
+        .pattern
+        .as_ref()
+        .filter(|p| static_value(p))
+        .and_then(|p| pattern::CompiledPattern::compile(p).ok());
+    let any = match &v.any_pattern {
+        Some(Value::Array(items)) if items.iter().all(static_value) => items
+            .iter()
+            .map(|p| pattern::CompiledPattern::compile(p).ok())
+            .collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    (pattern.is_some() || any.is_some()).then_some(RulePatterns { pattern, any })
+}
+
+/// The kinds a rule's `match` can select, when every filter names plain kinds.
+fn kind_index(rule: &Rule) -> Option<BTreeSet<String>> {
+    let filters = rule.match_.filters();
+    if filters.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    for (_, _, f) in filters {
+        let rd = f.resources?;
+        if rd.kinds.is_empty() {
+            return None;
+        }
+        for k in &rd.kinds {
+            let sel = crate::matching::KindSelector::parse(k);
+            if wildcard::has_wildcard(&sel.kind) {
+                return None;
+            }
+            out.insert(sel.kind);
+        }
+    }
+    Some(out)
 }
 
 struct Inner {
@@ -156,7 +212,6 @@ impl EngineBuilder {
                     }
                 },
             );
-            drop(text);
             if let Some(reason) = bad {
                 skipped.push(SkippedPolicy {
                     policy: qualified,
@@ -166,7 +221,13 @@ impl EngineBuilder {
             }
             let rules = autogen::expand(&policy);
             let spec_rules = &policy.spec.rules;
+            let patterns = rules.rules.iter().map(|(r, _)| compile_patterns(r)).collect();
+            let kinds = rules.rules.iter().map(|(r, _)| kind_index(r)).collect();
+            let uses_images = text.contains("images");
             policies.push(CompiledPolicy {
+                patterns,
+                kinds,
+                uses_images,
                 has_validate: spec_rules.iter().any(|r| r.validate.is_some()),
                 has_mutate: spec_rules.iter().any(|r| r.mutate.is_some()),
                 has_generate: spec_rules.iter().any(|r| r.generate.is_some()),
@@ -397,7 +458,8 @@ impl<'a> Run<'a> {
     }
 
     /// The JSON context for one (policy, resource) pair (CV-11, CV-13.2).
-    fn base_context(&self, policy: &KyvernoPolicy) -> Value {
+    fn base_context(&self, compiled: &CompiledPolicy) -> Value {
+        let policy = &compiled.policy;
         let mut request = Map::new();
         match self.op {
             Operation::Delete => {
@@ -430,8 +492,10 @@ impl<'a> Run<'a> {
             root.insert("serviceAccountNamespace".into(), Value::from(sa_ns));
         }
         root.insert("request".into(), Value::Object(request));
-        if let Some(imgs) = images(self.resource) {
-            root.insert("images".into(), imgs);
+        if compiled.uses_images {
+            if let Some(imgs) = images(self.resource) {
+                root.insert("images".into(), imgs);
+            }
         }
         let mut ctx = Value::Object(root);
         if let Some(values) = &self.ctx.values {
@@ -533,8 +597,7 @@ impl<'a> Run<'a> {
             self.namespace_labels(),
             self.ctx.user.as_ref(),
         );
-        let mut base: Option<Value> = None;
-        for (rule, variant) in &p.rules.rules {
+        for (index, (rule, variant)) in p.rules.rules.iter().enumerate() {
             let in_stage = match stage {
                 Stage::Validate => rule.validate.is_some(),
                 Stage::Mutate => rule.mutate.is_some(),
@@ -544,13 +607,14 @@ impl<'a> Run<'a> {
             if !in_stage || !p.rules.applies(*variant, self.kind) {
                 continue;
             }
+            // Rules indexed by kind: most rules are skipped without running match.
+            if p.kinds.get(index).is_some_and(|k| k.as_ref().is_some_and(|k| !k.contains(self.kind))) {
+                continue;
+            }
             if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
                 continue;
             }
-            let base_ctx = base
-                .get_or_insert_with(|| self.base_context(policy))
-                .clone();
-            let Some(result) = self.evaluate_rule(p, rule, stage, base_ctx) else {
+            let Some(result) = self.evaluate_rule(p, index, rule, stage) else {
                 continue;
             };
             let stop = policy.spec.apply_rules.as_deref() == Some("One")
@@ -641,9 +705,9 @@ impl<'a> Run<'a> {
     fn evaluate_rule(
         &self,
         p: &CompiledPolicy,
+        index: usize,
         rule: &Rule,
         stage: Stage,
-        base_ctx: Value,
     ) -> Option<RuleResult> {
         let unsupported = match stage {
             Stage::Mutate => Some("mutate"),
@@ -659,7 +723,7 @@ impl<'a> Run<'a> {
                 format!("{UNSUPPORTED}{feature}"),
             ));
         }
-        let first = self.evaluate_validate(p, rule, base_ctx.clone(), false)?;
+        let first = self.evaluate_validate(p, index, rule, None)?;
         // MR-7.3: UPDATE with pre-existing violations.
         let is_pss = rule
             .validate
@@ -680,7 +744,8 @@ impl<'a> Run<'a> {
                 .and_then(|v| v.allow_existing_violations)
                 .unwrap_or(true);
             if action == FailureAction::Enforce && allow {
-                let old_status = self.evaluate_as_create_on_old(p, rule, &base_ctx);
+                let base_ctx = self.base_context(p);
+                let old_status = self.evaluate_as_create_on_old(p, index, rule, &base_ctx);
                 // MR-7.3.3: for PSS, equal statuses other than pass become skip; otherwise a
                 // fail on both objects becomes skip.
                 let pre_existing = if is_pss {
@@ -708,6 +773,7 @@ impl<'a> Run<'a> {
     fn evaluate_as_create_on_old(
         &self,
         p: &CompiledPolicy,
+        index: usize,
         rule: &Rule,
         base_ctx: &Value,
     ) -> RuleStatus {
@@ -732,22 +798,26 @@ impl<'a> Run<'a> {
             req.insert("object".into(), old);
             req.insert("oldObject".into(), Value::Null);
         }
-        self.evaluate_validate(p, rule, ctx, true)
+        self.evaluate_validate(p, index, rule, Some(ctx))
             .map_or(RuleStatus::Skip, |r| r.status)
     }
 
+    /// `preset`: a ready context (the MR-7.3 re-evaluation); otherwise the context is built
+    /// lazily, only if the rule reads it.
     fn evaluate_validate(
         &self,
         p: &CompiledPolicy,
+        index: usize,
         rule: &Rule,
-        mut ctx: Value,
-        _second: bool,
+        preset: Option<Value>,
     ) -> Option<RuleResult> {
-        if let Some(values) = self.rule_values(&p.policy, &rule.name) {
-            apply_values(&mut ctx, values);
-        }
-        let mut resolver = ContextResolver::new(self, ctx);
+        let mut resolver = ContextResolver::new(self, p, preset);
         resolver.rule_values = self.rule_values(&p.policy, &rule.name);
+        if resolver.preset {
+            if let Some(values) = resolver.rule_values {
+                apply_values(&mut resolver.data.borrow_mut(), values);
+            }
+        }
         resolver.foreach_values = self.foreach_values(&p.policy, &rule.name);
         resolver.load_entries(&rule.context);
         // Preconditions (CV-3.1).
@@ -826,7 +896,8 @@ impl<'a> Run<'a> {
                 "rule has no validate block".to_owned(),
             ));
         };
-        let (status, message) = self.validate_body(rule, v, &resolver);
+        let precompiled = p.patterns.get(index).and_then(Option::as_ref);
+        let (status, message) = self.validate_body(rule, v, &resolver, precompiled);
         if message == NO_RESPONSE {
             return None;
         }
@@ -889,6 +960,7 @@ impl<'a> Run<'a> {
         rule: &Rule,
         v: &Validation,
         resolver: &ContextResolver<'_>,
+        precompiled: Option<&RulePatterns>,
     ) -> (RuleStatus, String) {
         if v.manifests.is_some() {
             return (
@@ -927,6 +999,7 @@ impl<'a> Run<'a> {
                 v.any_pattern.as_ref(),
                 &object,
                 resolver,
+                precompiled,
             );
         }
         if let Some(foreach) = &v.foreach {
@@ -940,6 +1013,9 @@ impl<'a> Run<'a> {
 
     fn message(&self, v: &Validation, resolver: &ContextResolver<'_>) -> Option<String> {
         let m = v.message.as_deref()?;
+        if !variables::may_change(m) {
+            return Some(m.to_owned());
+        }
         match variables::substitute_str(m, resolver) {
             Ok(Value::String(s)) => Some(s),
             Ok(other) => Some(other.to_string()),
@@ -966,6 +1042,7 @@ impl<'a> Run<'a> {
         )
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn patterns(
         &self,
         rule: &Rule,
@@ -974,8 +1051,21 @@ impl<'a> Run<'a> {
         any_pattern: Option<&Value>,
         target: &Value,
         resolver: &ContextResolver<'_>,
+        precompiled: Option<&RulePatterns>,
     ) -> (RuleStatus, String) {
         let message = self.message(v, resolver);
+        if let Some(cp) = precompiled.and_then(|c| c.pattern.as_ref()) {
+            return pattern::pattern_outcome_response(&rule.name, message.as_deref(), cp.matches(target));
+        }
+        if let Some(cps) = precompiled.and_then(|c| c.any.as_ref()) {
+            if pattern.is_none() {
+                return pattern::any_pattern_outcomes_response(
+                    &rule.name,
+                    message.as_deref(),
+                    cps.iter().map(|c| c.matches(target)),
+                );
+            }
+        }
         if let Some(p) = pattern {
             let p = match prepare_pattern(p, resolver) {
                 Ok(p) => p,
@@ -1031,6 +1121,7 @@ impl<'a> Run<'a> {
                 if element.is_null() {
                     continue;
                 }
+                resolver.ensure();
                 let checkpoint = resolver.data.borrow().clone();
                 resolver.set_element(depth, i, &element);
                 apply_values(&mut resolver.data.borrow_mut(), &rule_foreach_values);
@@ -1084,7 +1175,7 @@ impl<'a> Run<'a> {
                         "elementScope is true but the element is not an object".to_owned(),
                     ));
                 }
-                (_, true) => element.clone(),
+                (_, true) => Cow::Borrowed(element),
             };
             return Some(self.patterns(
                 rule,
@@ -1093,6 +1184,7 @@ impl<'a> Run<'a> {
                 decl.any_pattern.as_ref(),
                 &target,
                 resolver,
+                None,
             ));
         }
         if let Some(nested) = &decl.foreach {
@@ -1161,7 +1253,12 @@ fn evaluate_conditions(
 /// The JSON context of one rule evaluation, with lazily failing context entries.
 struct ContextResolver<'r> {
     run: &'r Run<'r>,
+    compiled: &'r CompiledPolicy,
+    /// The JSON context; built on first use (`ready`), since most pattern rules never read it.
     data: RefCell<Value>,
+    ready: Cell<bool>,
+    /// The context was given ready-made (the MR-7.3 re-evaluation) and is authoritative.
+    preset: bool,
     failed: RefCell<BTreeMap<String, String>>,
     cache: RefCell<HashMap<String, Expression>>,
     rule_values: Option<&'r Map<String, Value>>,
@@ -1171,10 +1268,14 @@ struct ContextResolver<'r> {
 }
 
 impl<'r> ContextResolver<'r> {
-    fn new(run: &'r Run<'r>, data: Value) -> Self {
+    fn new(run: &'r Run<'r>, compiled: &'r CompiledPolicy, preset: Option<Value>) -> Self {
+        let is_preset = preset.is_some();
         Self {
             run,
-            data: RefCell::new(data),
+            compiled,
+            ready: Cell::new(is_preset),
+            preset: is_preset,
+            data: RefCell::new(preset.unwrap_or(Value::Null)),
             failed: RefCell::new(BTreeMap::new()),
             cache: RefCell::new(HashMap::new()),
             rule_values: None,
@@ -1183,17 +1284,41 @@ impl<'r> ContextResolver<'r> {
         }
     }
 
-    fn object(&self) -> Value {
+    /// Builds the context on first use: base context (CV-11, values CV-13.2) then the
+    /// rule's values (CV-13.4).
+    fn ensure(&self) {
+        if self.ready.get() {
+            return;
+        }
+        let mut ctx = self.run.base_context(self.compiled);
+        if let Some(values) = self.rule_values {
+            apply_values(&mut ctx, values);
+        }
+        *self.data.borrow_mut() = ctx;
+        self.ready.set(true);
+    }
+
+    /// The object patterns are matched against. Without values that could have patched it
+    /// (CV-13.3) it is the resource itself, borrowed.
+    fn object(&self) -> Cow<'r, Value> {
+        let values_apply = self.run.ctx.values.is_some()
+            || !self.run.ctx.set_values.is_empty()
+            || self.rule_values.is_some();
+        if !self.preset && !values_apply {
+            return Cow::Borrowed(self.run.resource);
+        }
+        self.ensure();
         let data = self.data.borrow();
         let key = if self.run.op == Operation::Delete {
             "/request/oldObject"
         } else {
             "/request/object"
         };
-        data.pointer(key).cloned().unwrap_or(Value::Null)
+        Cow::Owned(data.pointer(key).cloned().unwrap_or(Value::Null))
     }
 
     fn set_element(&self, depth: usize, index: usize, element: &Value) {
+        self.ensure();
         if let Value::Object(m) = &mut *self.data.borrow_mut() {
             m.insert("element".into(), element.clone());
             m.insert(format!("element{depth}"), element.clone());
@@ -1203,6 +1328,7 @@ impl<'r> ContextResolver<'r> {
     }
 
     fn set(&self, name: &str, value: Value) {
+        self.ensure();
         if let Value::Object(m) = &mut *self.data.borrow_mut() {
             m.insert(name.to_owned(), value);
         }
@@ -1366,6 +1492,7 @@ impl<'r> ContextResolver<'r> {
                 });
             }
         }
+        self.ensure();
         let data = self.data.borrow();
         let result = if let Some(compiled) = self.run.inner.expressions.get(expr) {
             compiled.search(&data, &self.run.env)
