@@ -384,6 +384,8 @@ struct Run<'a> {
     namespace: &'a str,
     kind: &'a str,
     name: &'a str,
+    /// The resource's identity, computed once.
+    id: ResourceId,
     /// The operation for the current policy (values may set it per policy and resource).
     op: Operation,
     op_text: String,
@@ -421,6 +423,7 @@ impl<'a> Run<'a> {
             name: r.name(),
             op: ctx.operation,
             op_text,
+            id: r.id(),
         }
     }
 
@@ -645,7 +648,7 @@ impl<'a> Run<'a> {
         RuleResult {
             policy: p.qualified.clone(),
             rule: rule.name.clone(),
-            resource: ResourceRef::new(self.resource).id(),
+            resource: self.id.clone(),
             status,
             message,
             mode: self.effective_action(&p.policy, rule),
