@@ -375,9 +375,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 512;
 
-fn evaluate_chunk(
+pub(crate) fn evaluate_chunk(
     engine: &Engine,
     ctx: &EvalContext,
     source: &str,
@@ -422,12 +422,12 @@ fn evaluate_chunk(
     n
 }
 
-struct Progress {
+pub(crate) struct Progress {
     bar: std::cell::OnceCell<indicatif::ProgressBar>,
 }
 
 impl Progress {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             bar: std::cell::OnceCell::new(),
         }
@@ -435,7 +435,7 @@ impl Progress {
 
     /// Shows a spinner on stderr when it is a terminal and the work has taken more than a
     /// second.
-    fn update(&self, done: usize, started: Instant) {
+    pub(crate) fn update(&self, done: usize, started: Instant) {
         if !std::io::stderr().is_terminal() || started.elapsed() < Duration::from_secs(1) {
             return;
         }
@@ -447,7 +447,7 @@ impl Progress {
         bar.set_message(format!("{done} resources evaluated"));
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(b) = self.bar.get() {
             b.finish_and_clear();
         }

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 mod apply_cmd;
+mod check_cmd;
 mod exceptions_cmd;
 mod render_cmd;
 mod report_cmd;
@@ -73,6 +74,13 @@ enum Command {
     ///
     /// Exit 0 on success, 1 when the overlay or a patch is wrong, 2 on unreadable input.
     Build(render_cmd::BuildArgs),
+    /// Check a policy repository end to end from its `policyctl.yaml`: render the environment,
+    /// validate, evaluate every resource, apply the exceptions in force, report.
+    ///
+    /// Exit 0 when no Enforce rule fails, 1 when one does, a rule errors, a rendered policy is
+    /// invalid or (unless the environment says otherwise) an exception breaks governance, 2 on
+    /// usage or load errors.
+    Check(check_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +95,7 @@ fn main() -> ExitCode {
         Command::Rollout(args) => report_cmd::run_rollout(&args),
         Command::Render(args) => render_cmd::run_render(&args),
         Command::Build(args) => render_cmd::run_build(&args),
+        Command::Check(args) => check_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

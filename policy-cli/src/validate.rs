@@ -153,6 +153,8 @@ pub(crate) fn run(args: &Args, color: bool) -> anyhow::Result<ExitCode> {
     for path in &args.paths {
         files.extend(discover(path, &options).map_err(|e| anyhow::anyhow!("{e}"))?);
     }
+    // Chart templates are not YAML until rendered (`policyctl render`, `policyctl check`).
+    files.retain(|f| !is_chart_template(f));
     let mut documents = 0usize;
     for file in &files {
         let name = file.display().to_string();
@@ -218,4 +220,14 @@ pub(crate) fn run(args: &Args, color: bool) -> anyhow::Result<ExitCode> {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+/// A file below the `templates/` directory of a chart (a directory with a `Chart.yaml`).
+fn is_chart_template(file: &std::path::Path) -> bool {
+    file.ancestors().skip(1).any(|dir| {
+        dir.file_name().is_some_and(|n| n == "templates")
+            && dir
+                .parent()
+                .is_some_and(|chart| chart.join("Chart.yaml").is_file())
+    })
 }
