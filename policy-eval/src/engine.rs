@@ -1,9 +1,9 @@
 //! The engine: compiled policies, the per-rule pipeline (MR-2), validate handlers (MR-7),
 //! foreach (MR-7.4), exceptions (MR-11) and the UPDATE re-evaluation (MR-7.3).
 
-use std::cell::RefCell;
 use std::borrow::Cow;
 use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -221,7 +221,11 @@ impl EngineBuilder {
             }
             let rules = autogen::expand(&policy);
             let spec_rules = &policy.spec.rules;
-            let patterns = rules.rules.iter().map(|(r, _)| compile_patterns(r)).collect();
+            let patterns = rules
+                .rules
+                .iter()
+                .map(|(r, _)| compile_patterns(r))
+                .collect();
             let kinds = rules.rules.iter().map(|(r, _)| kind_index(r)).collect();
             let uses_images = text.contains("images");
             policies.push(CompiledPolicy {
@@ -611,7 +615,10 @@ impl<'a> Run<'a> {
                 continue;
             }
             // Rules indexed by kind: most rules are skipped without running match.
-            if p.kinds.get(index).is_some_and(|k| k.as_ref().is_some_and(|k| !k.contains(self.kind))) {
+            if p.kinds
+                .get(index)
+                .is_some_and(|k| k.as_ref().is_some_and(|k| !k.contains(self.kind)))
+            {
                 continue;
             }
             if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
@@ -1058,7 +1065,11 @@ impl<'a> Run<'a> {
     ) -> (RuleStatus, String) {
         let message = self.message(v, resolver);
         if let Some(cp) = precompiled.and_then(|c| c.pattern.as_ref()) {
-            return pattern::pattern_outcome_response(&rule.name, message.as_deref(), cp.matches(target));
+            return pattern::pattern_outcome_response(
+                &rule.name,
+                message.as_deref(),
+                cp.matches(target),
+            );
         }
         if let Some(cps) = precompiled.and_then(|c| c.any.as_ref()) {
             if pattern.is_none() {

@@ -156,14 +156,24 @@ impl KindSelector {
 }
 
 /// MR-3.6 without allocating: the same shapes as [`KindSelector::parse`], on borrowed parts.
-pub(crate) fn kind_entry_matches(entry: &str, group: &str, version: &str, kind: &str, sub: &str) -> bool {
+pub(crate) fn kind_entry_matches(
+    entry: &str,
+    group: &str,
+    version: &str,
+    kind: &str,
+    sub: &str,
+) -> bool {
     let mut parts: [&str; 4] = [""; 4];
     let mut n = 0usize;
     let (head, last) = match entry.rsplit_once('/') {
         Some((h, l)) => (Some(h), l),
         None => (None, entry),
     };
-    for p in head.into_iter().flat_map(|h| h.split('/')).chain(last.split('.')) {
+    for p in head
+        .into_iter()
+        .flat_map(|h| h.split('/'))
+        .chain(last.split('.'))
+    {
         match parts.get_mut(n) {
             Some(slot) => *slot = p,
             // More than four parts: the rare odd shape; use the owned parser.
@@ -182,8 +192,12 @@ pub(crate) fn kind_entry_matches(entry: &str, group: &str, version: &str, kind: 
         [g, v, k, s] => (*g, *v, *k, *s),
         _ => return false,
     };
-    let sub_ok = wildcard::matches(s, sub) || (kind == "Pod" && sub == "ephemeralcontainers" && s.is_empty());
-    wildcard::matches(g, group) && wildcard::matches(v, version) && wildcard::matches(k, kind) && sub_ok
+    let sub_ok = wildcard::matches(s, sub)
+        || (kind == "Pod" && sub == "ephemeralcontainers" && s.is_empty());
+    wildcard::matches(g, group)
+        && wildcard::matches(v, version)
+        && wildcard::matches(k, kind)
+        && sub_ok
 }
 
 /// What matching looks at, computed once per resource.
@@ -495,13 +509,37 @@ mod tests {
 
     #[test]
     fn borrowed_and_owned_kind_parsing_agree_mr_3_6() {
-        let entries = ["Pod", "*/*", "*/status", "v1/Pod", "Pod/exec", "Pod.exec", "v1/Pod/exec", "apps/v1/Deployment",
-            "networking.k8s.io/v1/Ingress", "apps/*/Deployment", "apps/v1/Deployment/scale", "*", "v1/*", "a/b/c/d/e"];
-        let gvks = [("", "v1", "Pod", ""), ("apps", "v1", "Deployment", ""), ("apps", "v1", "Deployment", "scale"),
-            ("networking.k8s.io", "v1", "Ingress", ""), ("", "v1", "Pod", "exec"), ("", "v1", "Pod", "ephemeralcontainers")];
+        let entries = [
+            "Pod",
+            "*/*",
+            "*/status",
+            "v1/Pod",
+            "Pod/exec",
+            "Pod.exec",
+            "v1/Pod/exec",
+            "apps/v1/Deployment",
+            "networking.k8s.io/v1/Ingress",
+            "apps/*/Deployment",
+            "apps/v1/Deployment/scale",
+            "*",
+            "v1/*",
+            "a/b/c/d/e",
+        ];
+        let gvks = [
+            ("", "v1", "Pod", ""),
+            ("apps", "v1", "Deployment", ""),
+            ("apps", "v1", "Deployment", "scale"),
+            ("networking.k8s.io", "v1", "Ingress", ""),
+            ("", "v1", "Pod", "exec"),
+            ("", "v1", "Pod", "ephemeralcontainers"),
+        ];
         for e in entries {
             for (g, v, k, s) in gvks {
-                assert_eq!(kind_entry_matches(e, g, v, k, s), KindSelector::parse(e).matches(g, v, k, s), "{e} vs {g}/{v}/{k}/{s}");
+                assert_eq!(
+                    kind_entry_matches(e, g, v, k, s),
+                    KindSelector::parse(e).matches(g, v, k, s),
+                    "{e} vs {g}/{v}/{k}/{s}"
+                );
             }
         }
     }

@@ -76,8 +76,8 @@ pub use resource::{Resource, ResourceRef};
 pub use result::{ResourceId, RuleResult, RuleStatus};
 pub use testfile::{ContextFile, Test, UserInfoFile, Values};
 pub use yaml::{
-    DocSlice, Format, MAX_ALIASES, MAX_DEPTH, MAX_EVENTS, MAX_NODES, MAX_SCALAR_BYTES,
-    looks_like_json, split_documents, split_json_documents, split_stream,
+    DocSlice, Format, MAX_ALIAS_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_EVENTS, MAX_NODES,
+    MAX_SCALAR_BYTES, looks_like_json, split_documents, split_json_documents, split_stream,
 };
 
 /// Serialization failed (a value that YAML or JSON cannot represent).

@@ -16,14 +16,19 @@ use crate::path::{FieldPath, PathSegment};
 // Limits applied to every single document. A document beyond them is an error of kind
 // `LoadErrorKind::Limit`; the stream's other documents are unaffected.
 
-/// Maximum nesting depth of mappings and sequences in one document.
-pub const MAX_DEPTH: usize = 256;
+/// Maximum nesting depth of mappings and sequences in one document. The YAML reader recurses
+/// per level (about 28 KiB of stack per level in debug builds), so deeper documents could
+/// exhaust a 2 MiB thread stack; Kubernetes objects rarely nest beyond 20 levels.
+pub const MAX_DEPTH: usize = 64;
 /// Maximum number of nodes (scalars, mappings, sequences) in one document.
 pub const MAX_NODES: usize = 4_000_000;
 /// Maximum number of parser events in one document (alias replays included).
 pub const MAX_EVENTS: usize = 16_000_000;
 /// Maximum number of aliases (`*ref`) in one document (alias bombs).
 pub const MAX_ALIASES: usize = 10_000;
+/// Maximum number of events recorded for anchors or replayed through aliases in one
+/// document: an alias bomb stops here, in milliseconds.
+pub const MAX_ALIAS_EVENTS: usize = 10_000;
 /// Maximum total bytes of scalar text in one document.
 pub const MAX_SCALAR_BYTES: usize = 512 * 1024 * 1024;
 
@@ -220,7 +225,9 @@ fn saphyr_options() -> serde_saphyr::Options {
             max_aliases: MAX_ALIASES,
             max_total_scalar_bytes: MAX_SCALAR_BYTES,
             max_documents: 2,
+            max_recorded_anchor_events: MAX_ALIAS_EVENTS,
         },
+        alias_limits: serde_saphyr::alias_limits! { max_total_replayed_events: MAX_ALIAS_EVENTS },
         // Kubernetes reads YAML 1.1: `0755` is octal, `yes`/`on` are booleans.
         legacy_octal_numbers: true,
         with_snippet: false,

@@ -104,10 +104,6 @@ impl Entry<'_> {
     }
 }
 
-fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
-}
-
 /// Calls `f` on every entry of a report, in result order.
 pub fn for_each_entry<'a>(report: &'a PolicyReport, mut f: impl FnMut(Entry<'a>)) {
     let report_ns = report.metadata.namespace.as_deref().unwrap_or("");
@@ -143,14 +139,47 @@ pub fn for_each_entry<'a>(report: &'a PolicyReport, mut f: impl FnMut(Entry<'a>)
 }
 
 fn resource_entry<'a>(base: Entry<'a>, res: &'a Value, report_ns: &'a str) -> Entry<'a> {
-    let ns = str_field(res, "namespace");
+    let r = ref_fields(res);
     Entry {
-        api_version: str_field(res, "apiVersion"),
-        kind: str_field(res, "kind"),
-        namespace: if ns.is_empty() { report_ns } else { ns },
-        name: str_field(res, "name"),
+        api_version: r.api_version,
+        kind: r.kind,
+        namespace: if r.namespace.is_empty() {
+            report_ns
+        } else {
+            r.namespace
+        },
+        name: r.name,
         ..base
     }
+}
+
+/// The string fields of an object reference that entries use (`""` when absent or not a
+/// string).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RefFields<'a> {
+    pub(crate) api_version: &'a str,
+    pub(crate) kind: &'a str,
+    pub(crate) namespace: &'a str,
+    pub(crate) name: &'a str,
+}
+
+/// [`RefFields`] in one pass over the object (the same as four `v.get(key).and_then(Value::as_str)` look-ups, whose
+/// SipHash of the key costs more than scanning the handful of fields of a reference).
+pub(crate) fn ref_fields(v: &Value) -> RefFields<'_> {
+    let mut f = RefFields::default();
+    if let Value::Object(map) = v {
+        for (k, val) in map {
+            let Value::String(s) = val else { continue };
+            match k.as_str() {
+                "apiVersion" => f.api_version = s,
+                "kind" => f.kind = s,
+                "namespace" => f.namespace = s,
+                "name" => f.name = s,
+                _ => {}
+            }
+        }
+    }
+    f
 }
 
 /// Every entry of every report, in order.

@@ -40,6 +40,7 @@
 
 mod build;
 mod error;
+mod fx;
 mod ingest;
 pub mod metrics;
 mod output;

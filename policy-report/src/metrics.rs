@@ -22,12 +22,14 @@
 //! A check is a policy rule: the results of its `autogen-` and `autogen-cronjob-` rules
 //! count for the rule they were generated from.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::fx::{FxHashMap, FxHashSet, merge_counts};
 use crate::ingest::Entry;
-use crate::summary::{Counts, Grouped};
+use crate::summary::{Counts, Grouped, PARALLEL_MIN, add_counts};
 
 /// How controller-owned objects are counted (see the module docs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,29 +71,36 @@ pub fn base_rule(rule: &str) -> &str {
 }
 
 /// Which entries count under `counting`, as a mask parallel to `entries`.
-pub fn counted_mask(entries: &[Entry<'_>], counting: PodCounting) -> Vec<bool> {
+pub fn counted_mask<'a>(entries: &[Entry<'a>], counting: PodCounting) -> Vec<bool> {
     if counting == PodCounting::Each {
         return vec![true; entries.len()];
     }
-    let controllers: BTreeSet<(&str, &str, &str)> = entries
-        .iter()
-        .filter(|e| CONTROLLER_KINDS.contains(&e.kind))
-        .map(|e| (e.namespace, e.policy, e.name))
-        .collect();
-    entries
-        .iter()
-        .map(|e| {
-            if !OWNED_KINDS.contains(&e.kind) {
-                return true;
-            }
-            // Every `-` in the name ends a candidate controller name.
-            !e.name.match_indices('-').any(|(i, _)| {
-                e.name
-                    .get(..i)
-                    .is_some_and(|prefix| controllers.contains(&(e.namespace, e.policy, prefix)))
-            })
+    let controller = |e: &Entry<'a>| -> Option<(&'a str, &'a str, &'a str)> {
+        CONTROLLER_KINDS
+            .contains(&e.kind)
+            .then_some((e.namespace, e.policy, e.name))
+    };
+    let controllers: FxHashSet<(&str, &str, &str)> = if entries.len() < PARALLEL_MIN {
+        entries.iter().filter_map(controller).collect()
+    } else {
+        entries.par_iter().filter_map(controller).collect()
+    };
+    let counted = |e: &Entry<'_>| {
+        if !OWNED_KINDS.contains(&e.kind) {
+            return true;
+        }
+        // Every `-` in the name ends a candidate controller name.
+        !e.name.match_indices('-').any(|(i, _)| {
+            e.name
+                .get(..i)
+                .is_some_and(|prefix| controllers.contains(&(e.namespace, e.policy, prefix)))
         })
-        .collect()
+    };
+    if entries.len() < PARALLEL_MIN {
+        entries.iter().map(counted).collect()
+    } else {
+        entries.par_iter().map(counted).collect()
+    }
 }
 
 /// Violation rates and compliance, over the counted entries.
@@ -112,31 +121,47 @@ pub struct Metrics {
 
 impl Metrics {
     /// Computes the metrics of some entries.
-    pub fn compute(entries: &[Entry<'_>], opts: MetricsOptions) -> Self {
+    pub fn compute<'a>(entries: &[Entry<'a>], opts: MetricsOptions) -> Self {
         let mask = counted_mask(entries, opts.pod_counting);
+        // Counted per distinct (namespace, policy, rule) with borrowed keys, then folded
+        // into the owned groupings: one allocation per distinct key, not per entry.
+        type Keys<'e> = FxHashMap<(&'e str, &'e str, &'e str), Counts>;
+        let add = |mut keys: Keys<'a>, (e, keep): (&Entry<'a>, &bool)| {
+            if *keep {
+                keys.entry((e.namespace, e.policy, e.rule))
+                    .or_default()
+                    .count(e.status);
+            }
+            keys
+        };
+        let keys: Keys<'a> = if entries.len() < PARALLEL_MIN {
+            entries.iter().zip(&mask).fold(Keys::default(), add)
+        } else {
+            entries
+                .par_iter()
+                .zip(&mask)
+                .with_min_len(4096)
+                .fold(Keys::default, add)
+                .reduce(Keys::default, merge_counts)
+        };
+        let mut sorted: Vec<_> = keys.into_iter().collect();
+        sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut m = Self {
             pod_counting: opts.pod_counting,
             ..Self::default()
         };
-        for (e, keep) in entries.iter().zip(mask) {
-            if !keep {
-                continue;
+        for ((namespace, policy, rule), c) in sorted {
+            m.total.merge(&c);
+            add_counts(&mut m.namespaces, namespace, &c);
+            add_counts(&mut m.policies, policy, &c);
+            match m.checks.get_mut(policy) {
+                Some(rules) => add_counts(rules, base_rule(rule), &c),
+                None => {
+                    let mut rules = Grouped::new();
+                    add_counts(&mut rules, base_rule(rule), &c);
+                    m.checks.insert(policy.to_owned(), rules);
+                }
             }
-            m.total.count(e.status);
-            m.namespaces
-                .entry(e.namespace.to_owned())
-                .or_default()
-                .count(e.status);
-            m.policies
-                .entry(e.policy.to_owned())
-                .or_default()
-                .count(e.status);
-            m.checks
-                .entry(e.policy.to_owned())
-                .or_default()
-                .entry(base_rule(e.rule).to_owned())
-                .or_default()
-                .count(e.status);
         }
         m
     }

@@ -2,15 +2,20 @@
 //! severity and kind. Merging adds counts key by key, so it is associative and commutative
 //! and separate scans of a fleet's shards combine exactly.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::BTreeMap;
 
 use policy_model::RuleStatus;
-use policy_model::report::{PolicyReport, ReportSummary};
+use policy_model::report::{PolicyReport, ReportResult, ReportSummary};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::ingest::{Entry, for_each_entry};
+use crate::fx::{FxHashMap, merge_counts};
+use crate::ingest::{Entry, for_each_entry, ref_fields};
+
+/// Below this many results, aggregation runs on the calling thread (splitting costs more
+/// than it saves).
+pub(crate) const PARALLEL_MIN: usize = 16 * 1024;
 
 /// Counts per status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -121,7 +126,7 @@ fn bump(map: &mut Grouped, key: &str, status: RuleStatus) {
     }
 }
 
-fn add_counts(map: &mut Grouped, key: &str, c: &Counts) {
+pub(crate) fn add_counts(map: &mut Grouped, key: &str, c: &Counts) {
     if let Some(mine) = map.get_mut(key) {
         mine.merge(c);
     } else {
@@ -132,17 +137,13 @@ fn add_counts(map: &mut Grouped, key: &str, c: &Counts) {
 /// The key with the resource's namespace (when it has one) and kind.
 fn with_resource<'a>(mut key: Key<'a>, res: Option<&'a Value>) -> Key<'a> {
     if let Some(res) = res {
-        let ns = str_field(res, "namespace");
-        if !ns.is_empty() {
-            key.namespace = ns;
+        let r = ref_fields(res);
+        if !r.namespace.is_empty() {
+            key.namespace = r.namespace;
         }
-        key.kind = str_field(res, "kind");
+        key.kind = r.kind;
     }
     key
-}
-
-fn str_field<'a>(v: &'a Value, key: &str) -> &'a str {
-    v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
 /// The grouping key of [`Summary::from_reports`].
@@ -156,30 +157,58 @@ struct Key<'a> {
     kind: &'a str,
 }
 
-/// The Fx hash (rustc's): fast on short keys; the keys come from the reports, and a report
-/// author who forces collisions only slows their own summary down.
-#[derive(Default)]
-struct FxHasher {
-    hash: u64,
+/// Counts per distinct grouping key.
+type KeyCounts<'a> = FxHashMap<Key<'a>, Counts>;
+
+/// Counts the entries of one result.
+fn count_result<'a>(keys: &mut KeyCounts<'a>, report: &'a PolicyReport, result: &'a ReportResult) {
+    let key = Key {
+        namespace: report.metadata.namespace.as_deref().unwrap_or(""),
+        policy: &result.policy,
+        rule: result.rule.as_deref().unwrap_or(""),
+        category: result.category.as_deref().unwrap_or(""),
+        severity: result.severity.as_deref().unwrap_or(""),
+        kind: "",
+    };
+    if result.resources.is_empty() {
+        let k = with_resource(key, report.scope.as_ref());
+        keys.entry(k).or_default().count(result.result);
+    } else {
+        for res in &result.resources {
+            let k = with_resource(key, Some(res));
+            keys.entry(k).or_default().count(result.result);
+        }
+    }
 }
 
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut buf = [0u8; 8];
-            buf.copy_from_slice(chunk);
-            self.hash = (self.hash.rotate_left(5) ^ u64::from_le_bytes(buf)).wrapping_mul(SEED);
+/// Counts every result of some reports per distinct key, in parallel for large inputs:
+/// the results are split into chunks, each chunk counted into its own map, and the maps
+/// merged (addition, so the split does not change the counts).
+fn count_keys(reports: &[PolicyReport]) -> KeyCounts<'_> {
+    let total: usize = reports.iter().map(|r| r.results.len()).sum();
+    if total < PARALLEL_MIN {
+        let mut keys = KeyCounts::default();
+        for report in reports {
+            for result in &report.results {
+                count_result(&mut keys, report, result);
+            }
         }
-        for &b in chunks.remainder() {
-            self.hash = (self.hash.rotate_left(5) ^ u64::from(b)).wrapping_mul(SEED);
-        }
+        return keys;
     }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
+    reports
+        .par_iter()
+        .flat_map(|report| {
+            report
+                .results
+                .par_iter()
+                .with_min_len(1024)
+                .map(move |result| (report, result))
+        })
+        .fold(KeyCounts::default, |mut keys, (report, result)| {
+            count_result(&mut keys, report, result);
+            keys
+        })
+        .reduce(KeyCounts::default, merge_counts)
 }
 
 fn merge_grouped(into: &mut Grouped, from: &Grouped) {
@@ -243,32 +272,10 @@ impl Summary {
 
     /// The summary of every result of some reports (the same as adding every
     /// [`Entry`](crate::Entry), faster: results are first counted per distinct
-    /// (namespace, policy, rule, category, severity, kind), then the few distinct keys are
-    /// folded into the groupings).
+    /// (namespace, policy, rule, category, severity, kind), on all cores for large inputs,
+    /// then the few distinct keys are folded into the groupings).
     pub fn from_reports(reports: &[PolicyReport]) -> Self {
-        let mut keys: HashMap<Key<'_>, Counts, BuildHasherDefault<FxHasher>> = HashMap::default();
-        for report in reports {
-            let report_ns = report.metadata.namespace.as_deref().unwrap_or("");
-            for result in &report.results {
-                let key = Key {
-                    namespace: report_ns,
-                    policy: &result.policy,
-                    rule: result.rule.as_deref().unwrap_or(""),
-                    category: result.category.as_deref().unwrap_or(""),
-                    severity: result.severity.as_deref().unwrap_or(""),
-                    kind: "",
-                };
-                if result.resources.is_empty() {
-                    let k = with_resource(key, report.scope.as_ref());
-                    keys.entry(k).or_default().count(result.result);
-                } else {
-                    for res in &result.resources {
-                        let k = with_resource(key, Some(res));
-                        keys.entry(k).or_default().count(result.result);
-                    }
-                }
-            }
-        }
+        let keys = count_keys(reports);
         let mut s = Self::default();
         let mut sorted: Vec<(Key<'_>, Counts)> = keys.into_iter().collect();
         sorted.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -422,5 +429,64 @@ results:
         assert_eq!(fast.total.total(), 4);
         assert_eq!(fast.by_namespace["z"].pass, 1);
         assert_eq!(fast.by_kind["Deployment"].fail, 1);
+    }
+
+    /// Large enough for the parallel paths: the same as counting entry by entry.
+    #[test]
+    fn parallel_paths_equal_sequential_counting() {
+        use policy_model::{ResourceId, RuleResult};
+
+        use crate::metrics::{Metrics, MetricsOptions, base_rule, counted_mask};
+
+        let kinds = ["Pod", "Deployment", "ReplicaSet", "Namespace"];
+        let results: Vec<RuleResult> = (0..3 * PARALLEL_MIN)
+            .map(|i| RuleResult {
+                policy: format!("p{}", i % 7),
+                rule: ["r", "autogen-r", "s"][i % 3].into(),
+                resource: ResourceId {
+                    api_version: "v1".into(),
+                    kind: kinds[i % 4].into(),
+                    namespace: if i % 4 == 3 {
+                        String::new()
+                    } else {
+                        format!("ns{}", i % 5)
+                    },
+                    name: ["web", "web-1", "web-1-a", "db-0"][i % 11 % 4].into(),
+                    uid: None,
+                },
+                status: RuleStatus::ALL[i % 13 % 5],
+                category: (i % 2 == 0).then(|| "c".to_owned()),
+                ..RuleResult::default()
+            })
+            .collect();
+        let reports = crate::build_reports(&results, &crate::BuildOptions::default());
+        let fast = Summary::from_reports(&reports);
+        assert_eq!(fast, Summary::from_reports_by_entry(&reports));
+        assert_eq!(fast.total.total(), 3 * PARALLEL_MIN as u64);
+
+        let es = crate::entries(&reports);
+        let m = Metrics::compute(&es, MetricsOptions::default());
+        let mut want = Metrics::default();
+        for (e, keep) in es.iter().zip(counted_mask(&es, m.pod_counting)) {
+            if keep {
+                want.total.count(e.status);
+                let ns = want.namespaces.entry(e.namespace.into()).or_default();
+                ns.count(e.status);
+                want.policies
+                    .entry(e.policy.into())
+                    .or_default()
+                    .count(e.status);
+                let rules = want.checks.entry(e.policy.into()).or_default();
+                rules
+                    .entry(base_rule(e.rule).into())
+                    .or_default()
+                    .count(e.status);
+            }
+        }
+        assert_eq!(m, want);
+        assert!(
+            m.total.total() < fast.total.total(),
+            "some Pods count through controllers"
+        );
     }
 }

@@ -32,9 +32,46 @@ pub(crate) struct Interp<'e> {
     /// Kyverno's dialect (CV-12 not-found, Kyverno functions, Kyverno `sum`) when true;
     /// standard JMESPath when false.
     pub kyverno: bool,
+    /// JSON nodes built by multiselects so far: `[@, @] | [@, @] | …` doubles its input at
+    /// every stage, so the total is bounded by [`MAX_BUILT_NODES`].
+    pub built: std::cell::Cell<usize>,
+}
+
+/// The most JSON nodes one evaluation may build through multiselect lists and hashes.
+pub(crate) const MAX_BUILT_NODES: usize = 1_000_000;
+
+/// Counts the nodes of `v`, stopping once `limit` is passed.
+fn weight(v: &Value, limit: usize) -> usize {
+    let mut n = 0usize;
+    let mut stack = vec![v];
+    while let Some(x) = stack.pop() {
+        n += 1;
+        if n > limit {
+            break;
+        }
+        match x {
+            Value::Array(items) => stack.extend(items.iter()),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    n
 }
 
 impl Interp<'_> {
+    /// Accounts for a value a multiselect builds; an error past [`MAX_BUILT_NODES`].
+    fn charge(&self, v: &Value) -> Result<(), JmesError> {
+        let left = MAX_BUILT_NODES.saturating_sub(self.built.get());
+        let w = weight(v, left);
+        if w > left {
+            return Err(JmesError::Runtime(format!(
+                "expression builds more than {MAX_BUILT_NODES} values"
+            )));
+        }
+        self.built.set(self.built.get() + w);
+        Ok(())
+    }
+
     /// CV-12.2: the places where a not-found error becomes null.
     fn swallow<'a>(&self, r: Res<'a>) -> Res<'a> {
         match r {
@@ -249,7 +286,9 @@ impl Interp<'_> {
         }
         let mut out = Vec::with_capacity(elements.len());
         for e in elements {
-            out.push(self.swallow(self.eval(e, data, d))?.into_owned());
+            let v = self.swallow(self.eval(e, data, d))?;
+            self.charge(&v)?;
+            out.push(v.into_owned());
         }
         Ok(Cow::Owned(Value::Array(out)))
     }
@@ -261,7 +300,9 @@ impl Interp<'_> {
         }
         let mut out = Map::new();
         for (k, e) in elements {
-            out.insert(k.clone(), self.swallow(self.eval(e, data, d))?.into_owned());
+            let v = self.swallow(self.eval(e, data, d))?;
+            self.charge(&v)?;
+            out.insert(k.clone(), v.into_owned());
         }
         Ok(Cow::Owned(Value::Object(out)))
     }
@@ -622,9 +663,13 @@ mod tests {
             seed: 0,
         };
         let data = json!({"a": 1});
-        let got = Interp { env: &env, kyverno }
-            .eval(node, &data, 0)
-            .map(Cow::into_owned);
+        let got = Interp {
+            env: &env,
+            kyverno,
+            built: std::cell::Cell::new(0),
+        }
+        .eval(node, &data, 0)
+        .map(Cow::into_owned);
         assert_eq!(got, expect, "{node:?}");
     }
 

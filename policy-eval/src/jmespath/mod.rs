@@ -104,7 +104,12 @@ impl Expression {
         data: &'a Value,
         env: &FnEnv,
     ) -> Result<Cow<'a, Value>, JmesError> {
-        Interp { env, kyverno: true }.eval(&self.root, data, 0)
+        Interp {
+            env,
+            kyverno: true,
+            built: std::cell::Cell::new(0),
+        }
+        .eval(&self.root, data, 0)
     }
 
     /// Standard JMESPath semantics (missing keys are null, standard functions only), for
@@ -113,6 +118,7 @@ impl Expression {
         Interp {
             env,
             kyverno: false,
+            built: std::cell::Cell::new(0),
         }
         .eval(&self.root, data, 0)
         .map(Cow::into_owned)
