@@ -276,11 +276,15 @@ impl DocSlice<'_> {
 
     fn parse_json(&self, source_name: &str) -> Result<Value, LoadError> {
         let mut de = serde_json::Deserializer::from_str(self.text);
-        // serde_json's own recursion limit (128) bounds nesting.
-        let value = Value::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+        // serde_json's own recursion limit (128) bounds nesting; duplicate keys are rejected
+        // as in YAML.
+        let value = NoDuplicates::deserialize(&mut de).and_then(|v| de.end().map(|()| v.0));
         value.map_err(|e| {
             let kind = match e.classify() {
                 serde_json::error::Category::Io => LoadErrorKind::Io,
+                _ if e.to_string().starts_with("duplicate mapping key") => {
+                    LoadErrorKind::DuplicateKey
+                }
                 _ => LoadErrorKind::Syntax,
             };
             let full = e.to_string();
@@ -337,6 +341,67 @@ impl DocSlice<'_> {
     /// existing ancestor). `key_position` asks for the key's position instead of the value's.
     pub fn locate(&self, path: &FieldPath, key_position: bool) -> Option<Position> {
         locate(self.text, path, key_position).map(|(line, col)| self.stream_position(line, col))
+    }
+}
+
+/// A JSON value whose objects never repeat a key (serde_json alone keeps the last one).
+struct NoDuplicates(Value);
+
+impl<'de> Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{Error, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NoDuplicates;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_bool<E: Error>(self, v: bool) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::Bool(v)))
+            }
+            fn visit_i64<E: Error>(self, v: i64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::from(v)))
+            }
+            fn visit_u64<E: Error>(self, v: u64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::from(v)))
+            }
+            fn visit_f64<E: Error>(self, v: f64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(
+                    serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+                ))
+            }
+            fn visit_str<E: Error>(self, v: &str) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::String(v.to_owned())))
+            }
+            fn visit_string<E: Error>(self, v: String) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::String(v)))
+            }
+            fn visit_unit<E: Error>(self) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::Null))
+            }
+            fn visit_none<E: Error>(self) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates(Value::Null))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoDuplicates, A::Error> {
+                let mut out = Vec::new();
+                while let Some(NoDuplicates(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(NoDuplicates(Value::Array(out)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoDuplicates, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if out.contains_key(&key) {
+                        return Err(A::Error::custom(format!("duplicate mapping key: {key}")));
+                    }
+                    let NoDuplicates(v) = map.next_value()?;
+                    out.insert(key, v);
+                }
+                Ok(NoDuplicates(Value::Object(out)))
+            }
+        }
+        d.deserialize_any(V)
     }
 }
 
@@ -493,6 +558,28 @@ mod tests {
             serde_json::json!({"b": [1, 2]})
         );
         assert_eq!(docs[0].parse("x").unwrap(), serde_json::json!({"a": "}{"}));
+    }
+
+    #[test]
+    fn json_duplicate_keys_are_rejected() {
+        let docs = split_json_documents("{\"a\": 1,\n \"a\": 2}");
+        let err = docs[0].parse("d.json").unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey, "{err}");
+        assert_eq!(err.position.map(|p| p.line), Some(2), "{err}");
+        // nested objects too; different objects may share keys
+        let docs = split_json_documents(
+            "{\"x\": {\"a\": 1}, \"y\": {\"a\": 1, \"b\": {\"c\": 1, \"c\": 2}}}",
+        );
+        assert_eq!(
+            docs[0].parse("d.json").unwrap_err().kind,
+            LoadErrorKind::DuplicateKey
+        );
+        let ok =
+            split_json_documents("{\"x\": {\"a\": 1}, \"y\": {\"a\": [1.5, null, true, \"s\"]}}");
+        assert_eq!(
+            ok[0].parse("d.json").unwrap(),
+            serde_json::json!({"x": {"a": 1}, "y": {"a": [1.5, null, true, "s"]}})
+        );
     }
 
     #[test]
