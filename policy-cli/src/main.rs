@@ -5,6 +5,7 @@
 
 mod apply_cmd;
 mod check_cmd;
+mod diff_cmd;
 mod exceptions_cmd;
 mod render_cmd;
 mod report_cmd;
@@ -81,6 +82,12 @@ enum Command {
     /// invalid or (unless the environment says otherwise) an exception breaks governance, 2 on
     /// usage or load errors.
     Check(check_cmd::Args),
+    /// What a policy change does before it merges: rules added, removed or changed,
+    /// Audit→Enforce switches, scope changes, and the resources of a snapshot that newly fail
+    /// or newly pass. Markdown for a pull-request comment by default.
+    ///
+    /// Exit 0 when the comparison ran, 2 on usage or load errors.
+    Diff(diff_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -96,6 +103,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render_cmd::run_render(&args),
         Command::Build(args) => render_cmd::run_build(&args),
         Command::Check(args) => check_cmd::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
     };
     match result {
         Ok(code) => code,

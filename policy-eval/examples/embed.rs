@@ -2,7 +2,12 @@
 //! anywhere (here: inline JSON), read the verdicts.
 //!
 //! Run with `cargo run -p policy-eval --example embed`.
-#![allow(clippy::print_stdout, clippy::print_stderr, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::unwrap_used,
+    clippy::expect_used
+)]
 
 use policy_eval::{Engine, EvalContext, Operation};
 use policy_model::{Document, RuleStatus, load_str};
