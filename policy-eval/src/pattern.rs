@@ -850,6 +850,41 @@ fn validate_object_compiled(
     Ok(())
 }
 
+/// `path` + `key` + `/` without the formatting machinery (this runs for every key of every
+/// matched object, P-0.4).
+fn child_key(path: &str, key: &str) -> String {
+    let mut s = String::with_capacity(path.len() + key.len() + 1);
+    s.push_str(path);
+    s.push_str(key);
+    s.push('/');
+    s
+}
+
+/// `path` + the decimal index + `/`.
+fn child_index(path: &str, i: usize) -> String {
+    let mut digits = [0u8; 20];
+    let mut n = i;
+    let mut len = 0usize;
+    loop {
+        if let Some(slot) = digits.get_mut(len) {
+            // n % 10 < 10, so the cast cannot truncate.
+            *slot = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 || len == digits.len() {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(path.len() + len + 1);
+    s.push_str(path);
+    for d in digits.iter().take(len).rev() {
+        s.push(char::from(*d));
+    }
+    s.push('/');
+    s
+}
+
 /// Runs the handler of one key (P-4.5, P-7).
 fn run_entry(
     entry: &Entry,
@@ -858,7 +893,7 @@ fn run_entry(
     ctx: &mut AnchorMap,
 ) -> MatchResult {
     let key = entry.key.as_str();
-    let kpath = format!("{path}{key}/");
+    let kpath = child_key(path, key);
     let present = res.get(key);
     match (&entry.value, entry.kind) {
         (EntryValue::Node { star: true, .. }, KeyKind::Plain) => match present {
@@ -952,7 +987,7 @@ fn validate_existence(
         // At least one resource element must match this pattern element (skips do not count).
         let mut found = false;
         for (i, e) in items.iter().enumerate() {
-            if validate_element(p, e, &format!("{kpath}{i}/"), ctx).is_ok() {
+            if validate_element(p, e, &child_index(kpath, i), ctx).is_ok() {
                 found = true;
                 break;
             }
@@ -975,7 +1010,7 @@ fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMa
             let mut skips = Vec::new();
             let mut applied = 0usize;
             for (i, e) in res.iter().enumerate() {
-                match validate_element(p, e, &format!("{path}{i}/"), ctx) {
+                match validate_element(p, e, &child_index(path, i), ctx) {
                     Ok(()) => applied += 1,
                     Err(err) if err.is_skip() => skips.push(err),
                     Err(err) => return Err(err),
@@ -1001,7 +1036,7 @@ fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMa
             let mut skips = Vec::new();
             let mut applied = 0usize;
             for (i, (p, e)) in pats.iter().zip(res).enumerate() {
-                match validate_element(p, e, &format!("{path}{i}/"), ctx) {
+                match validate_element(p, e, &child_index(path, i), ctx) {
                     Ok(()) => applied += 1,
                     Err(err) if err.is_skip() => skips.push(err),
                     Err(err) => return Err(err),
@@ -1758,6 +1793,14 @@ mod tests {
     }
 
     // ---- P-0 data model ----
+
+    #[test]
+    fn p_0_4_child_paths() {
+        assert_eq!(child_key("/spec/", "containers"), "/spec/containers/");
+        assert_eq!(child_index("/spec/containers/", 0), "/spec/containers/0/");
+        assert_eq!(child_index("/", 1234567), "/1234567/");
+        assert_eq!(child_index("", usize::MAX), format!("{}/", usize::MAX));
+    }
 
     #[test]
     fn p_0_1_number_flavours() {
