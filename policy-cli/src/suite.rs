@@ -111,6 +111,10 @@ fn load_documents(dir: &Path, paths: &[String], hidden: bool) -> Result<Vec<Docu
             continue; // CLI-1.4
         }
         let full = resolve(dir, p);
+        if let Some(rendered) = rendered_policies(&full)? {
+            docs.extend(rendered);
+            continue;
+        }
         for file in discover(&full, &options).map_err(|e| e.to_string())? {
             let text = read_text(&file).map_err(|e| e.to_string())?;
             let out = load_str(&file.display().to_string(), &text);
@@ -121,6 +125,77 @@ fn load_documents(dir: &Path, paths: &[String], hidden: bool) -> Result<Vec<Docu
         }
     }
     Ok(docs)
+}
+
+/// Where a policy path points into a chart or an overlay, the policies it renders to; `None`
+/// for a plain file or directory, read as `kyverno test` reads it.
+///
+/// A policy repository keeps its policies as a chart (`[[ ]]` templates) and overlays, so its
+/// `kyverno test` suites name those instead of rendered copies:
+/// - a directory with `overlay.yaml`: the overlay, built (`policyctl build DIR`);
+/// - a chart directory (with `Chart.yaml`): the chart rendered with its default values;
+/// - a file under a chart's `templates/`: the documents that template renders to, with the
+///   chart's default values.
+fn rendered_policies(path: &Path) -> Result<Option<Vec<Document>>, String> {
+    let (values, origin) = if path.is_dir() && path.join("overlay.yaml").is_file() {
+        let docs = policy_render::build_overlay(path).map_err(|e| e.to_string())?;
+        (docs, path.display().to_string())
+    } else if path.is_dir() && path.join("Chart.yaml").is_file() {
+        let chart = policy_render::Chart::load(path).map_err(|e| e.to_string())?;
+        let rendered = chart
+            .render(&policy_render::RenderOptions::default())
+            .map_err(|e| e.to_string())?;
+        (rendered.values_list(), path.display().to_string())
+    } else if let Some((chart_dir, template)) = chart_template(path) {
+        let chart = policy_render::Chart::load(&chart_dir).map_err(|e| e.to_string())?;
+        let rendered = chart
+            .render(&policy_render::RenderOptions::default())
+            .map_err(|e| e.to_string())?;
+        let docs: Vec<Value> = rendered
+            .documents
+            .into_iter()
+            .filter(|d| d.template == template || d.template.starts_with(&format!("{template}/")))
+            .map(|d| d.value)
+            .collect();
+        if docs.is_empty() {
+            return Err(format!(
+                "{}: the chart in {} renders no document from `{template}` with its default values",
+                path.display(),
+                chart_dir.display()
+            ));
+        }
+        (docs, path.display().to_string())
+    } else {
+        return Ok(None);
+    };
+    // Read the rendered stream back as `policyctl check` does, so a rendered document gets
+    // the same typed decoding and errors as a file would.
+    let stream = policy_render::to_yaml_stream(&values).map_err(|e| e.to_string())?;
+    let out = load_str(&format!("{origin} (rendered)"), &stream);
+    if let Some(e) = out.errors.first() {
+        return Err(e.to_string());
+    }
+    Ok(Some(
+        out.documents.into_iter().map(|l| l.document).collect(),
+    ))
+}
+
+/// `(chart directory, template path inside the chart)` when `path` lies under the
+/// `templates/` directory of a chart (a directory holding `Chart.yaml`).
+fn chart_template(path: &Path) -> Option<(PathBuf, String)> {
+    let mut parts = Vec::new();
+    let mut current = path;
+    while let Some(parent) = current.parent() {
+        let name = current.file_name()?.to_str()?.to_owned();
+        if name == "templates" && parent.join("Chart.yaml").is_file() {
+            parts.push(name);
+            parts.reverse();
+            return Some((parent.to_path_buf(), parts.join("/")));
+        }
+        parts.push(name);
+        current = parent;
+    }
+    None
 }
 
 /// Loads the files a Test references (CLI-2, CLI-5).

@@ -47,14 +47,99 @@ fn example_suite_passes_with_a_kyverno_summary() {
         "Deployments are checked by the autogen rule: {stdout}"
     );
     assert!(
-        stdout.contains("Test Summary: 14 tests passed and 0 tests failed"),
+        stdout.contains("Test Summary: 157 tests passed and 0 tests failed"),
+        "{stdout}"
+    );
+}
+
+/// Every policy of the example chart has a suite naming its template; 7 Pod policies × 20
+/// rows (17 Pods, 2 Deployments, 1 CronJob) + 3 Namespace rows, each expectation worked out
+/// by hand in `charts/security-policy/tests/resources.yaml`. With the 14 rows of the plain
+/// suite, `examples/platform` has 157.
+#[test]
+#[allow(clippy::disallowed_methods)]
+fn chart_suites_render_their_templates() {
+    let out = policyctl(&["test", "examples/platform/charts/security-policy"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let templates =
+        std::fs::read_dir(root().join("examples/platform/charts/security-policy/templates"))
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                !name.to_string_lossy().starts_with('_')
+            })
+            .count();
+    assert_eq!(templates, 8);
+    assert_eq!(
+        stdout.matches("Loading test  (").count(),
+        templates,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Test Summary: 143 tests passed and 0 tests failed"),
+        "{stdout}"
+    );
+}
+
+fn write_suite(dir: &std::path::Path, policies: &str, results: &str) {
+    let _ = std::fs::remove_dir_all(dir);
+    std::fs::create_dir_all(dir).unwrap();
+    #[allow(clippy::disallowed_methods)]
+    std::fs::write(
+        dir.join("kyverno-test.yaml"),
+        format!("apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {{name: t}}\npolicies: [{policies}]\nresources: [r.yaml]\nresults:\n{results}"),
+    )
+    .unwrap();
+    #[allow(clippy::disallowed_methods)]
+    std::fs::write(
+        dir.join("r.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: a}\nspec: {containers: [{name: c, image: 'docker.io/x:latest'}]}\n",
+    )
+    .unwrap();
+}
+
+/// A policy path naming an overlay directory is the overlay built: prod's eight policies.
+#[test]
+fn an_overlay_directory_is_built() {
+    let dir = std::env::temp_dir().join(format!("policyctl-test-overlay-{}", std::process::id()));
+    let overlay = root().join("examples/platform/overlays/prod");
+    write_suite(
+        &dir,
+        &overlay.display().to_string(),
+        "- {policy: disallow-latest-tag, rule: validate-image-tag, resources: [p], result: fail}\n- {policy: restrict-image-registries, rule: validate-registries, resources: [p], result: fail}\n- {policy: disallow-host-namespaces, rule: host-namespaces, resources: [p], result: pass}\n",
+    );
+    let out = policyctl(&["test", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("Test Summary: 3 tests passed and 0 tests failed"),
+        "{stdout}"
+    );
+}
+
+/// A template the chart renders nothing from is an error, not an empty suite that passes.
+#[test]
+fn a_template_that_renders_nothing_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("policyctl-test-tpl-{}", std::process::id()));
+    let template = root().join("examples/platform/charts/security-policy/templates/nope.yaml");
+    write_suite(
+        &dir,
+        &template.display().to_string(),
+        "- {policy: x, rule: r, resources: [p], result: pass}\n",
+    );
+    let out = policyctl(&["test", dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_ne!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("renders no document from `templates/nope.yaml`"),
         "{stdout}"
     );
 }
 
 #[test]
 fn json_output_has_the_documented_shape() {
-    let out = policyctl(&["test", "examples/platform", "-o", "json"]);
+    let out = policyctl(&["test", "examples/platform/tests", "-o", "json"]);
     assert_eq!(out.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let suite = &v["suites"][0];
@@ -91,7 +176,7 @@ fn json_output_has_the_documented_shape() {
 
 #[test]
 fn junit_output_is_well_formed_xml() {
-    let out = policyctl(&["test", "examples/platform", "-o", "junit"]);
+    let out = policyctl(&["test", "examples/platform/tests", "-o", "junit"]);
     assert_eq!(out.status.code(), Some(0));
     let xml = String::from_utf8(out.stdout).unwrap();
     let mut reader = quick_xml::Reader::from_str(&xml);
@@ -114,7 +199,7 @@ fn junit_output_is_well_formed_xml() {
 
 #[test]
 fn markdown_output_is_a_table() {
-    let out = policyctl(&["test", "examples/platform", "-o", "markdown"]);
+    let out = policyctl(&["test", "examples/platform/tests", "-o", "markdown"]);
     let md = String::from_utf8(out.stdout).unwrap();
     assert!(
         md.contains("| ID | POLICY | RULE | RESOURCE | RESULT | REASON |"),

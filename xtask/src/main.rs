@@ -6,6 +6,7 @@
 //! - `doc`: `cargo doc` with warnings denied.
 //!
 //! - `conformance [--corpus DIR] [--filter TEXT] [--bless]`: the corpus ratchet.
+//! - `e2e`: the README's Quick start commands on a fresh clone (`e2e.rs`); part of `ci`.
 //! - `bench [CRITERION ARGS]`: `cargo bench -p policy-eval --bench eval`, the engine against
 //!   the hand-written floor (`policy-eval/benches/README.md`); arguments go to criterion,
 //!   e.g. `--warm-up-time 1 --measurement-time 3`.
@@ -17,6 +18,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod conformance;
+mod e2e;
 
 use std::process::Command;
 
@@ -33,6 +35,7 @@ fn main() -> anyhow::Result<()> {
         "test" => test().map(|_| ()),
         "doc" => doc(),
         "conformance" => conformance_cmd(&args[1..]),
+        "e2e" => e2e::run(),
         "bench" => bench(&args[1..]),
         "fuzz" => fuzz(&args[1..]),
         other => {
@@ -243,6 +246,11 @@ fn ci() -> anyhow::Result<()> {
     let (passed, failed) = test()?;
     doc()?;
     conformance_cmd(&[])?;
+    if e2e::nested() {
+        eprintln!("xtask ci: inside the e2e clone; not cloning again");
+    } else {
+        e2e::run()?;
+    }
     eprintln!("xtask ci: all checks passed");
     // The plain closing line CI reads.
     println!("{passed} passed, {failed} failed");
