@@ -273,10 +273,9 @@ struct Findings {
     resources: usize,
 }
 
-pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let now = parse_now(args.now.as_deref())?;
-    let project = load_project(&args.dir)?;
-    let env_name = match (&args.env, &project.default_environment) {
+/// The environment `--env` names, else the project's default, else its only one.
+fn environment_name(project: &Project, env: Option<&String>) -> anyhow::Result<String> {
+    Ok(match (env, &project.default_environment) {
         (Some(e), _) | (None, Some(e)) => e.clone(),
         (None, None) if project.environments.len() == 1 => project
             .environments
@@ -289,7 +288,40 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 "--env is required: the project has several environments and no defaultEnvironment",
             ));
         }
+    })
+}
+
+/// A project directory's policies for one environment, rendered (for `policyctl diff`):
+/// the environment's name, the rendered documents, and the project's resource paths
+/// (relative to `dir`).
+pub(crate) fn project_policies(
+    dir: &Path,
+    env: Option<&String>,
+) -> anyhow::Result<(String, Vec<Value>, Vec<PathBuf>)> {
+    let project = load_project(dir)?;
+    let env_name = environment_name(&project, env)?;
+    let Some(environment) = project.environments.get(&env_name) else {
+        let known: Vec<&str> = project.environments.keys().map(String::as_str).collect();
+        return Err(usage(format!(
+            "--env `{env_name}` is not an environment of {} ({})",
+            dir.join(PROJECT_FILE).display(),
+            known.join(", ")
+        )));
     };
+    let documents = render(dir, &project, &env_name, environment)?;
+    let resources = project.resources.iter().map(|r| dir.join(r)).collect();
+    Ok((env_name, documents, resources))
+}
+
+/// Whether `dir` holds a project manifest.
+pub(crate) fn is_project(dir: &Path) -> bool {
+    dir.join(PROJECT_FILE).is_file()
+}
+
+pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let now = parse_now(args.now.as_deref())?;
+    let project = load_project(&args.dir)?;
+    let env_name = environment_name(&project, args.env.as_ref())?;
     let Some(env) = project.environments.get(&env_name) else {
         let known: Vec<&str> = project.environments.keys().map(String::as_str).collect();
         return Err(usage(format!(

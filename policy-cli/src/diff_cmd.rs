@@ -25,13 +25,18 @@ pub(crate) enum Format {
 /// Arguments of `policyctl diff`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Policies before the change (files or directories, e.g. `policyctl render -o DIR` output).
+    /// Policies before the change: files or directories of policies, a chart, an overlay, or
+    /// a project directory (with `policyctl.yaml`, rendered for `--env`).
     #[arg(long)]
     base: Vec<PathBuf>,
-    /// Policies after the change.
+    /// Policies after the change, in the same forms as `--base`.
     #[arg(long)]
     head: Vec<PathBuf>,
-    /// The resource snapshot both are evaluated on.
+    /// The environment to render project directories for (default: the project's default
+    /// environment).
+    #[arg(long)]
+    env: Option<String>,
+    /// The resource snapshot both are evaluated on (default: the head project's resources).
     #[arg(long = "resources", alias = "resource", num_args = 1..)]
     resources: Vec<PathBuf>,
     /// Output format.
@@ -39,23 +44,66 @@ pub(crate) struct Args {
     output: Format,
 }
 
-fn load_policies(paths: &[PathBuf]) -> anyhow::Result<BTreeMap<String, KyvernoPolicy>> {
-    let mut out = BTreeMap::new();
+/// One side's policies, and the resource paths of its project when it is one.
+struct Side {
+    policies: BTreeMap<String, KyvernoPolicy>,
+    project_resources: Vec<PathBuf>,
+}
+
+fn add_policies(out: &mut BTreeMap<String, KyvernoPolicy>, documents: Vec<Document>) {
+    for d in documents {
+        if let Document::Policy(p) = d {
+            out.insert(p.qualified_name(), *p);
+        }
+    }
+}
+
+fn load_side(paths: &[PathBuf], env: Option<&String>) -> anyhow::Result<Side> {
+    let mut side = Side {
+        policies: BTreeMap::new(),
+        project_resources: Vec::new(),
+    };
     for p in paths {
+        if crate::check_cmd::is_project(p) {
+            let (env_name, values, resources) = crate::check_cmd::project_policies(p, env)?;
+            let stream =
+                policy_render::to_yaml_stream(&values).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let loaded = load_str(&format!("{}#{env_name}", p.display()), &stream);
+            if let Some(e) = loaded.errors.first() {
+                anyhow::bail!("{e}");
+            }
+            add_policies(
+                &mut side.policies,
+                loaded.documents.into_iter().map(|l| l.document).collect(),
+            );
+            side.project_resources.extend(resources);
+            continue;
+        }
+        if env.is_some() {
+            anyhow::bail!(
+                "--env applies to project directories (with policyctl.yaml); {} is not one",
+                p.display()
+            );
+        }
+        if let Some(documents) =
+            policy_cli::suite::rendered_policies(p).map_err(|e| anyhow::anyhow!("{e}"))?
+        {
+            add_policies(&mut side.policies, documents);
+            continue;
+        }
         for file in discover(p, &WalkOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))? {
             let text = read_text(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
             let loaded = load_str(&file.display().to_string(), &text);
             if let Some(e) = loaded.errors.first() {
                 anyhow::bail!("{e}");
             }
-            for d in loaded.documents {
-                if let Document::Policy(p) = d.document {
-                    out.insert(p.qualified_name(), *p);
-                }
-            }
+            add_policies(
+                &mut side.policies,
+                loaded.documents.into_iter().map(|l| l.document).collect(),
+            );
         }
     }
-    Ok(out)
+    Ok(side)
 }
 
 fn rule_action(p: &KyvernoPolicy, rule: &policy_model::Rule) -> FailureAction {
@@ -156,10 +204,19 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.base.is_empty() || args.head.is_empty() {
         anyhow::bail!("--base and --head are required");
     }
-    let base = load_policies(&args.base)?;
-    let head = load_policies(&args.head)?;
+    let base = load_side(&args.base, args.env.as_ref())?;
+    let head = load_side(&args.head, args.env.as_ref())?;
+    let resource_paths = if args.resources.is_empty() {
+        head.project_resources.clone()
+    } else {
+        args.resources.clone()
+    };
+    if resource_paths.is_empty() {
+        anyhow::bail!("--resources is required unless --head is a project directory");
+    }
+    let (base, head) = (base.policies, head.policies);
     let mut resources = Vec::new();
-    for p in &args.resources {
+    for p in &resource_paths {
         for file in discover(p, &WalkOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))? {
             let text = read_text(&file).map_err(|e| anyhow::anyhow!("{e}"))?;
             let loaded = load_str(&file.display().to_string(), &text);
@@ -185,6 +242,18 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             newly_failing.push((key, *mode, message));
         }
     }
+    // Failing before and after, but blocked only now: what an Audit → Enforce switch stops.
+    let mut newly_enforced = Vec::new();
+    for (key, (status, mode, message)) in &after {
+        if fails(*status)
+            && *mode == FailureAction::Enforce
+            && before
+                .get(key)
+                .is_some_and(|b| fails(b.0) && b.1 != FailureAction::Enforce)
+        {
+            newly_enforced.push((key, *mode, message));
+        }
+    }
     for (key, (status, mode, message)) in &before {
         let now = after.get(key).map(|a| a.0);
         if fails(*status) && !now.is_some_and(fails) {
@@ -198,7 +267,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
                     .map(|((p, r, res), mode, msg)| json!({"policy": p, "rule": r, "resource": res, "mode": mode.as_str(), "message": msg}))
                     .collect()
             };
-            let doc = json!({"changes": changes, "newlyFailing": rows(&newly_failing), "newlyPassing": rows(&newly_passing)});
+            let doc = json!({"changes": changes, "newlyFailing": rows(&newly_failing), "newlyEnforced": rows(&newly_enforced), "newlyPassing": rows(&newly_passing)});
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -214,6 +283,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
             for (title, list) in [
                 ("Newly failing", &newly_failing),
+                (
+                    "Failing before, blocked now (Audit → Enforce)",
+                    &newly_enforced,
+                ),
                 ("Newly passing", &newly_passing),
             ] {
                 let _ = writeln!(s, "\n## {title} ({})\n", list.len());

@@ -136,7 +136,7 @@ fn load_documents(dir: &Path, paths: &[String], hidden: bool) -> Result<Vec<Docu
 /// - a chart directory (with `Chart.yaml`): the chart rendered with its default values;
 /// - a file under a chart's `templates/`: the documents that template renders to, with the
 ///   chart's default values.
-fn rendered_policies(path: &Path) -> Result<Option<Vec<Document>>, String> {
+pub fn rendered_policies(path: &Path) -> Result<Option<Vec<Document>>, String> {
     let (values, origin) = if path.is_dir() && path.join("overlay.yaml").is_file() {
         let docs = policy_render::build_overlay(path).map_err(|e| e.to_string())?;
         (docs, path.display().to_string())
