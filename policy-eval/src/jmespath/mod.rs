@@ -23,6 +23,7 @@ mod interp;
 pub(crate) mod json;
 pub(crate) mod kyverno;
 pub(crate) mod types;
+mod x509;
 
 #[cfg(test)]
 mod compliance_tests;
