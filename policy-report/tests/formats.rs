@@ -325,8 +325,15 @@ policyctl_policy_violation_ratio{policy="require-limits"} 0.5
 policyctl_check_compliance_percent{policy="require-limits",rule="limits"} 50
 "#;
     assert_eq!(got, want);
-    let samples = common::parse_prometheus(&got).unwrap();
+    let samples = common::parse_prometheus_twice(&got);
     assert_eq!(samples.len(), 7);
+    assert!(
+        samples
+            .iter()
+            .any(|s| s.name == "policyctl_check_compliance_percent"
+                && s.value == 50.0
+                && s.labels.get("rule").map(String::as_str) == Some("limits"))
+    );
 }
 
 #[test]
@@ -336,7 +343,7 @@ fn prometheus_escapes_label_values_and_parses() {
     let reports = policy_report::build_reports(&results, &common::options());
     let locations = no_locations();
     let got = render(Format::Prometheus, &View::new(&reports, &locations)).unwrap();
-    let samples = common::parse_prometheus(&got).unwrap();
+    let samples = common::parse_prometheus_twice(&got);
     assert!(
         samples
             .iter()
@@ -477,5 +484,89 @@ fn prometheus_parser_rejects_broken_text() {
         "# TYPE 1a gauge\n",                            // bad name
     ] {
         assert!(common::parse_prometheus(bad).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn exposition_parser_rejects_broken_text() {
+    let ok = "# HELP a Help with \\ and \\n.\n# TYPE a gauge\na{x=\"q\\\"\\n\\\\\"} 2\n";
+    let samples = common::parse_exposition(ok).unwrap();
+    assert_eq!(samples.len(), 1);
+    assert_eq!(samples[0].labels["x"], "q\"\n\\");
+    for bad in [
+        "# TYPE a gauge\na{x=1} 2\n",                   // unquoted label value
+        "# TYPE a gauge\na{x=\"1\",x=\"2\"} 2\n",       // repeated label
+        "# TYPE a gauge\na{x=\"1\"} 2\na{x=\"1\"} 3\n", // repeated series
+        "# TYPE a gauge\na{x=\"1\"} two\n",             // bad value
+        "# TYPE a gauge\na{x=\"1\"\n",                  // unterminated labels
+        "# TYPE a gauge\na{x=\"a\nb\"} 1\n",            // raw newline in a label value
+        "# TYPE a gauge\na{1x=\"1\"} 2\n",              // bad label name
+        "# TYPE a histogrammm\na 1\n",                  // unknown type
+    ] {
+        assert!(common::parse_exposition(bad).is_err(), "{bad}");
+    }
+}
+
+/// A larger exposition (many namespaces, policies, statuses; awkward names) reads the same
+/// with both parsers, and every result is one `policy_report_result` sample.
+#[test]
+fn larger_prometheus_output_parses() {
+    let statuses = [
+        policy_model::RuleStatus::Pass,
+        policy_model::RuleStatus::Fail,
+        policy_model::RuleStatus::Warn,
+        policy_model::RuleStatus::Error,
+        policy_model::RuleStatus::Skip,
+    ];
+    let results: Vec<policy_model::RuleResult> = (0..200)
+        .map(|i| policy_model::RuleResult {
+            policy: format!(
+                "policy-{}{}",
+                i % 7,
+                if i % 11 == 0 { " \"x\"\\y" } else { "" }
+            ),
+            rule: format!("rule-{}", i % 3),
+            resource: policy_model::ResourceId {
+                api_version: "v1".into(),
+                kind: if i % 13 == 0 { "Namespace" } else { "Pod" }.into(),
+                namespace: if i % 13 == 0 {
+                    String::new()
+                } else {
+                    format!("ns-{}", i % 5)
+                },
+                name: format!("pod-{i}"),
+                uid: None,
+            },
+            status: statuses[i % statuses.len()],
+            message: "m".into(),
+            category: (i % 2 == 0).then(|| "Multi\nLine".into()),
+            scored: true,
+            ..policy_model::RuleResult::default()
+        })
+        .collect();
+    let reports = policy_report::build_reports(&results, &common::options());
+    let locations = no_locations();
+    let got = render(Format::Prometheus, &View::new(&reports, &locations)).unwrap();
+    let samples = common::parse_prometheus_twice(&got);
+    let per_result = samples
+        .iter()
+        .filter(|s| s.name.ends_with("policy_report_result"))
+        .count();
+    assert_eq!(per_result, 200);
+}
+
+#[test]
+fn xml_check_rejects_malformed_xml() {
+    assert!(common::parse_xml("<a b=\"1\">x &amp; &#x1F600;</a>").is_ok());
+    for bad in [
+        "<a><b></a>",           // mismatched end tag
+        "<a b=\"1\" b=\"2\"/>", // repeated attribute
+        "<a>x & y</a>",         // bare ampersand
+        "<a>&nbsp;</a>",        // entity XML does not define
+        "<a b=\"<\"/>",         // `<` in an attribute value
+        "<a>\u{1}</a>",         // character XML 1.0 forbids
+        "<a/><b/>",             // two roots
+    ] {
+        assert!(common::parse_xml(bad).is_err(), "{bad}");
     }
 }

@@ -104,8 +104,11 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, name: &str) -> Option<String> {
 }
 
 /// Parses JUnit XML with an XML parser, checking the declared counts against the cases.
+/// The document must also be well-formed for roxmltree's strict XML 1.0 parser.
 pub fn parse_junit(xml: &str) -> Junit {
     use quick_xml::events::Event;
+    let doc = roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    assert_eq!(doc.root_element().tag_name().name(), "testsuites");
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = Junit::default();
     let mut current: Option<(String, usize, usize, usize)> = None; // name, tests, failures, seen
@@ -140,14 +143,16 @@ pub fn parse_junit(xml: &str) -> Junit {
     out
 }
 
-/// Parses a whole XML fragment, failing on any syntax error.
-pub fn parse_xml(xml: &str) -> Result<usize, quick_xml::Error> {
+/// Parses a whole XML fragment, failing on any syntax error (roxmltree's strict XML 1.0
+/// parser first, then quick-xml's reader with end names checked); the number of events.
+pub fn parse_xml(xml: &str) -> Result<usize, String> {
     use quick_xml::events::Event;
+    roxmltree::Document::parse(xml).map_err(|e| e.to_string())?;
     let mut reader = quick_xml::Reader::from_str(xml);
     reader.config_mut().check_end_names = true;
     let mut events = 0;
     loop {
-        match reader.read_event()? {
+        match reader.read_event().map_err(|e| e.to_string())? {
             Event::Eof => return Ok(events),
             _ => events += 1,
         }
@@ -155,7 +160,7 @@ pub fn parse_xml(xml: &str) -> Result<usize, quick_xml::Error> {
 }
 
 /// One sample of the Prometheus text format.
-#[derive(Debug, PartialEq)]
+#[derive(Debug, PartialEq, PartialOrd)]
 pub struct Sample {
     pub name: String,
     pub labels: BTreeMap<String, String>,
@@ -310,4 +315,49 @@ pub fn parse_prometheus(text: &str) -> Result<Vec<Sample>, String> {
         });
     }
     Ok(samples)
+}
+
+/// Parses the Prometheus text exposition format with the `openmetrics-parser` crate (a pest
+/// grammar of the format: HELP/TYPE lines, label escapes, unique label names and series per
+/// family), samples sorted by name then labels.
+pub fn parse_exposition(text: &str) -> Result<Vec<Sample>, String> {
+    use openmetrics_parser::{MetricNumber, PrometheusValue};
+    let exposition =
+        openmetrics_parser::prometheus::parse_prometheus(text).map_err(|e| format!("{e:?}"))?;
+    let mut samples = Vec::new();
+    for family in exposition.families.values() {
+        for sample in family.iter_samples() {
+            let labels = sample
+                .get_labelset()
+                .map_err(|e| format!("{e:?}"))?
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let number = match &sample.value {
+                PrometheusValue::Gauge(n) | PrometheusValue::Unknown(n) => n,
+                PrometheusValue::Counter(c) => &c.value,
+                other => return Err(format!("unexpected value {other:?}")),
+            };
+            let value = match number {
+                MetricNumber::Float(f) => *f,
+                MetricNumber::Int(i) => *i as f64,
+            };
+            samples.push(Sample {
+                name: family.family_name.clone(),
+                labels,
+                value,
+            });
+        }
+    }
+    samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    Ok(samples)
+}
+
+/// Both readers of the exposition format, which must agree; the samples sorted.
+pub fn parse_prometheus_twice(text: &str) -> Vec<Sample> {
+    let by_grammar = parse_exposition(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let mut by_hand = parse_prometheus(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    by_hand.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    assert_eq!(by_grammar, by_hand, "{text}");
+    by_grammar
 }
