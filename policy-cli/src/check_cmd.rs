@@ -291,13 +291,41 @@ fn environment_name(project: &Project, env: Option<&String>) -> anyhow::Result<S
     })
 }
 
-/// A project directory's policies for one environment, rendered (for `policyctl diff`):
-/// the environment's name, the rendered documents, and the project's resource paths
-/// (relative to `dir`).
-pub(crate) fn project_policies(
+/// One environment of a project, rendered (for `policyctl diff`).
+pub(crate) struct ProjectEnvironment {
+    /// The environment's name.
+    pub env: String,
+    /// The rendered documents (policies, and exceptions an overlay carries).
+    pub documents: Vec<Value>,
+    /// The project's resource paths (joined to its directory).
+    pub resources: Vec<PathBuf>,
+    /// The exceptions of the project's `exceptions:` paths.
+    pub exceptions: Vec<PolicyException>,
+    /// The project's governance (`governance.config`, else strict).
+    pub governance: Governance,
+}
+
+fn project_governance(dir: &Path, project: &Project) -> anyhow::Result<Governance> {
+    Ok(
+        match project.governance.as_ref().and_then(|g| g.config.as_ref()) {
+            Some(path) => {
+                let path = dir.join(path);
+                let text = read_text(&path).map_err(|e| usage(e.to_string()))?;
+                let config = GovernanceConfig::from_yaml(&path.display().to_string(), &text)
+                    .map_err(|e| usage(e.to_string()))?;
+                Governance::new(config).map_err(|e| usage(format!("{}: {e}", path.display())))?
+            }
+            None => Governance::strict(),
+        },
+    )
+}
+
+/// A project directory's policies for one environment, rendered, with what `diff` needs
+/// besides: resources, exceptions and governance.
+pub(crate) fn project_environment(
     dir: &Path,
     env: Option<&String>,
-) -> anyhow::Result<(String, Vec<Value>, Vec<PathBuf>)> {
+) -> anyhow::Result<ProjectEnvironment> {
     let project = load_project(dir)?;
     let env_name = environment_name(&project, env)?;
     let Some(environment) = project.environments.get(&env_name) else {
@@ -310,7 +338,20 @@ pub(crate) fn project_policies(
     };
     let documents = render(dir, &project, &env_name, environment)?;
     let resources = project.resources.iter().map(|r| dir.join(r)).collect();
-    Ok((env_name, documents, resources))
+    let exceptions = load_files(dir, &project.exceptions)?
+        .into_iter()
+        .filter_map(|(doc, _, _)| match doc {
+            Document::Exception(e) => Some(e),
+            _ => None,
+        })
+        .collect();
+    Ok(ProjectEnvironment {
+        env: env_name,
+        documents,
+        resources,
+        exceptions,
+        governance: project_governance(dir, &project)?,
+    })
 }
 
 /// Whether `dir` holds a project manifest.
@@ -370,16 +411,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     // Governance: every problem is reported; only exceptions in force exempt.
-    let gov = match project.governance.as_ref().and_then(|g| g.config.as_ref()) {
-        Some(path) => {
-            let path = args.dir.join(path);
-            let text = read_text(&path).map_err(|e| usage(e.to_string()))?;
-            let config = GovernanceConfig::from_yaml(&path.display().to_string(), &text)
-                .map_err(|e| usage(e.to_string()))?;
-            Governance::new(config).map_err(|e| usage(format!("{}: {e}", path.display())))?
-        }
-        None => Governance::strict(),
-    };
+    let gov = project_governance(&args.dir, &project)?;
     let mut known = KnownPolicies::new();
     for p in &policies {
         known.insert(

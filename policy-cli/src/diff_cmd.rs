@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use policy_eval::kyverno_test::normalize_resource;
 use policy_eval::{Engine, EvalContext};
 use policy_model::fs::{WalkOptions, discover, read_text};
-use policy_model::{Document, FailureAction, KyvernoPolicy, RuleStatus, load_str};
+use policy_model::{Document, FailureAction, KyvernoPolicy, PolicyException, RuleStatus, load_str};
 use serde_json::{Value, json};
 
 /// Output formats of `policyctl diff`.
@@ -36,6 +36,10 @@ pub(crate) struct Args {
     /// environment).
     #[arg(long)]
     env: Option<String>,
+    /// "Now" (RFC 3339 or a date) for time functions and which exceptions are in force
+    /// (default: the current time).
+    #[arg(long)]
+    now: Option<String>,
     /// The resource snapshot both are evaluated on (default: the head project's resources).
     #[arg(long = "resources", alias = "resource", num_args = 1..)]
     resources: Vec<PathBuf>,
@@ -44,10 +48,33 @@ pub(crate) struct Args {
     output: Format,
 }
 
-/// One side's policies, and the resource paths of its project when it is one.
+/// One side's policies and exceptions, and the resource paths of its project when it is one.
 struct Side {
     policies: BTreeMap<String, KyvernoPolicy>,
     project_resources: Vec<PathBuf>,
+    /// Exceptions in force at `--now` (a project's, under its governance; exception
+    /// documents among plain policy files, by expiry only).
+    exceptions: Vec<policy_model::exception::KyvernoException>,
+}
+
+fn add_exceptions(
+    side: &mut Side,
+    exceptions: Vec<PolicyException>,
+    now: jiff::Timestamp,
+    governance: &policy_exceptions::Governance,
+) {
+    let set = policy_exceptions::in_force(exceptions, now, governance);
+    side.exceptions.extend(set.kyverno());
+}
+
+fn exception_documents(documents: &[Document]) -> Vec<PolicyException> {
+    documents
+        .iter()
+        .filter_map(|d| match d {
+            Document::Exception(e) => Some(e.clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 fn add_policies(out: &mut BTreeMap<String, KyvernoPolicy>, documents: Vec<Document>) {
@@ -58,25 +85,33 @@ fn add_policies(out: &mut BTreeMap<String, KyvernoPolicy>, documents: Vec<Docume
     }
 }
 
-fn load_side(paths: &[PathBuf], env: Option<&String>) -> anyhow::Result<Side> {
+fn load_side(
+    paths: &[PathBuf],
+    env: Option<&String>,
+    now: jiff::Timestamp,
+) -> anyhow::Result<Side> {
     let mut side = Side {
         policies: BTreeMap::new(),
         project_resources: Vec::new(),
+        exceptions: Vec::new(),
     };
+    let expiry_only = policy_exceptions::Governance::expiry_only();
     for p in paths {
         if crate::check_cmd::is_project(p) {
-            let (env_name, values, resources) = crate::check_cmd::project_policies(p, env)?;
-            let stream =
-                policy_render::to_yaml_stream(&values).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let loaded = load_str(&format!("{}#{env_name}", p.display()), &stream);
+            let project = crate::check_cmd::project_environment(p, env)?;
+            let stream = policy_render::to_yaml_stream(&project.documents)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let loaded = load_str(&format!("{}#{}", p.display(), project.env), &stream);
             if let Some(e) = loaded.errors.first() {
                 anyhow::bail!("{e}");
             }
-            add_policies(
-                &mut side.policies,
-                loaded.documents.into_iter().map(|l| l.document).collect(),
-            );
-            side.project_resources.extend(resources);
+            let documents: Vec<Document> =
+                loaded.documents.into_iter().map(|l| l.document).collect();
+            let mut exceptions = exception_documents(&documents);
+            exceptions.extend(project.exceptions);
+            add_exceptions(&mut side, exceptions, now, &project.governance);
+            add_policies(&mut side.policies, documents);
+            side.project_resources.extend(project.resources);
             continue;
         }
         if env.is_some() {
@@ -88,6 +123,12 @@ fn load_side(paths: &[PathBuf], env: Option<&String>) -> anyhow::Result<Side> {
         if let Some(documents) =
             policy_cli::suite::rendered_policies(p).map_err(|e| anyhow::anyhow!("{e}"))?
         {
+            add_exceptions(
+                &mut side,
+                exception_documents(&documents),
+                now,
+                &expiry_only,
+            );
             add_policies(&mut side.policies, documents);
             continue;
         }
@@ -97,10 +138,15 @@ fn load_side(paths: &[PathBuf], env: Option<&String>) -> anyhow::Result<Side> {
             if let Some(e) = loaded.errors.first() {
                 anyhow::bail!("{e}");
             }
-            add_policies(
-                &mut side.policies,
-                loaded.documents.into_iter().map(|l| l.document).collect(),
+            let documents: Vec<Document> =
+                loaded.documents.into_iter().map(|l| l.document).collect();
+            add_exceptions(
+                &mut side,
+                exception_documents(&documents),
+                now,
+                &expiry_only,
             );
+            add_policies(&mut side.policies, documents);
         }
     }
     Ok(side)
@@ -171,14 +217,19 @@ fn policy_changes(
 type Key = (String, String, String);
 
 fn evaluate(
-    policies: &BTreeMap<String, KyvernoPolicy>,
+    side: &Side,
     resources: &[Value],
+    now: std::time::SystemTime,
 ) -> anyhow::Result<BTreeMap<Key, (RuleStatus, FailureAction, String)>> {
     let engine = Engine::builder()
-        .policies(policies.values().cloned())
+        .policies(side.policies.values().cloned())
+        .exceptions(side.exceptions.iter().cloned())
         .build()
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ctx = EvalContext::default();
+    let ctx = EvalContext {
+        now,
+        ..EvalContext::default()
+    };
     let mut out = BTreeMap::new();
     for eval in engine.evaluate_batch(resources, &ctx) {
         for r in eval.results() {
@@ -204,8 +255,13 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.base.is_empty() || args.head.is_empty() {
         anyhow::bail!("--base and --head are required");
     }
-    let base = load_side(&args.base, args.env.as_ref())?;
-    let head = load_side(&args.head, args.env.as_ref())?;
+    let now = crate::exceptions_cmd::parse_now(args.now.as_deref())?;
+    let system_now = std::time::SystemTime::UNIX_EPOCH
+        + std::time::Duration::from_secs(
+            u64::try_from(now.as_second()).map_err(|_| anyhow::anyhow!("--now is before 1970"))?,
+        );
+    let base = load_side(&args.base, args.env.as_ref(), now)?;
+    let head = load_side(&args.head, args.env.as_ref(), now)?;
     let resource_paths = if args.resources.is_empty() {
         head.project_resources.clone()
     } else {
@@ -214,7 +270,7 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if resource_paths.is_empty() {
         anyhow::bail!("--resources is required unless --head is a project directory");
     }
-    let (base, head) = (base.policies, head.policies);
+
     let mut resources = Vec::new();
     for p in &resource_paths {
         for file in discover(p, &WalkOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))? {
@@ -230,9 +286,9 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let changes = policy_changes(&base, &head);
-    let before = evaluate(&base, &resources)?;
-    let after = evaluate(&head, &resources)?;
+    let changes = policy_changes(&base.policies, &head.policies);
+    let before = evaluate(&base, &resources, system_now)?;
+    let after = evaluate(&head, &resources, system_now)?;
     let fails = |s: RuleStatus| s == RuleStatus::Fail;
     let mut newly_failing = Vec::new();
     let mut newly_passing = Vec::new();

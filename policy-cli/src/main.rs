@@ -14,6 +14,10 @@ mod validate;
 
 use std::process::ExitCode;
 
+/// See policy-cli/Cargo.toml: small allocations dominate evaluation.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 /// Kubernetes policy-as-code, offline: Kyverno's verdicts in milliseconds.
@@ -90,7 +94,28 @@ enum Command {
     Diff(diff_cmd::Args),
 }
 
+/// `policyctl report … | head`: when the reader closes the pipe, `print!` panics with
+/// "failed printing to stdout: Broken pipe". That is the reader's choice, not a crash: leave
+/// quietly, as `head`'s other writers do (status 141, 128 + SIGPIPE, like a shell reports a
+/// process killed by the signal). Every other panic keeps the default report.
+fn quiet_on_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     let cli = Cli::parse();
     let color = !cli.no_color && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let result = match cli.command {

@@ -62,7 +62,7 @@ pub(crate) enum PodCountingArg {
 /// Arguments of `policyctl report`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ReportArgs {
-    /// Report files or directories: PolicyReports, ClusterPolicyReports, Reports,
+    /// Report files or directories (`-` for standard input): PolicyReports, ClusterPolicyReports, Reports,
     /// ClusterReports, or the List `kubectl get policyreport -A -o yaml` prints.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -131,6 +131,10 @@ fn usage(msg: impl Into<String>) -> anyhow::Error {
 fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(p.clone());
+            continue;
+        }
         out.extend(discover(p, &WalkOptions::default()).map_err(|e| usage(e.to_string()))?);
     }
     Ok(out)
@@ -138,8 +142,19 @@ fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
 
 /// Reads the reports of one file; load errors are printed and counted.
 fn read_reports(file: &Path, errors: &mut usize) -> anyhow::Result<Vec<PolicyReport>> {
-    let text = read_text(file).map_err(|e| usage(e.to_string()))?;
-    let got = ingest_str(&file.display().to_string(), &text);
+    let (name, text) = if file.as_os_str() == "-" {
+        // `kubectl get policyreport -A -o yaml | policyctl report -`
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| usage(format!("reading standard input: {e}")))?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| usage(format!("<stdin>: not UTF-8: {e}")))?;
+        ("<stdin>".to_owned(), text)
+    } else {
+        let text = read_text(file).map_err(|e| usage(e.to_string()))?;
+        (file.display().to_string(), text)
+    };
+    let got = ingest_str(&name, &text);
     for e in &got.errors {
         eprintln!("error: {e}");
     }

@@ -166,7 +166,16 @@ fn project_directories_rendered_for_an_environment() {
         "",
     );
     let out = Command::new(env!("CARGO_BIN_EXE_policyctl"))
-        .args(["diff", "--env", "prod", "-o", "json", "--base"])
+        .args([
+            "diff",
+            "--env",
+            "prod",
+            "--now",
+            "2027-03-20T00:00:00Z",
+            "-o",
+            "json",
+            "--base",
+        ])
         .arg(&base)
         .arg("--head")
         .arg(&head)

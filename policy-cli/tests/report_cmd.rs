@@ -76,6 +76,62 @@ fn report_reads_a_kubectl_list() {
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("<!DOCTYPE html>"));
 }
 
+/// `kubectl get policyreport -A -o yaml | policyctl report -`: the same table from stdin.
+#[test]
+fn report_reads_standard_input() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyctl"))
+        .args(["report", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(KUBECTL_LIST.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("shop       2     1     0     0      0     33.33%"),
+        "{stdout}"
+    );
+}
+
+/// `policyctl … | head`: a reader that closes the pipe early is not a crash (no panic
+/// message, no status 101).
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_policyctl"))
+        .args([
+            "apply",
+            "examples/platform/policies",
+            "--resource",
+            "examples/platform/snapshot",
+            "-o",
+            "json",
+        ])
+        .current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(101), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn report_load_error_exits_2() {
     let dir = scratch(

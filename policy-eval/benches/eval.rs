@@ -24,6 +24,10 @@
     missing_docs
 )]
 
+#[cfg(feature = "bench-mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "eval/floor.rs"]
 mod floor;
 #[path = "eval/manifests.rs"]

@@ -2,12 +2,7 @@
 //! anywhere (here: inline JSON), read the verdicts.
 //!
 //! Run with `cargo run -p policy-eval --example embed`.
-#![allow(
-    clippy::print_stdout,
-    clippy::print_stderr,
-    clippy::unwrap_used,
-    clippy::expect_used
-)]
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use policy_eval::{Engine, EvalContext, Operation};
 use policy_model::{Document, RuleStatus, load_str};
@@ -28,7 +23,7 @@ spec:
       pattern: {metadata: {labels: {team: "?*"}}}
 "#;
 
-fn main() {
+fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 1. Load (errors carry file:line:column and the field path).
     let loaded = load_str("inline-policy.yaml", POLICY);
     for e in &loaded.errors {
@@ -43,10 +38,9 @@ fn main() {
         });
 
     // 2. Build once: validation, JMESPath compilation, autogen, pattern compilation.
-    let engine = Engine::builder()
-        .policies(policies)
-        .build()
-        .expect("engine");
+    //    `Err` only when the engine cannot be built at all; an invalid policy is skipped
+    //    and listed by `engine.skipped()`, as Kyverno's CLI skips it.
+    let engine = Engine::builder().policies(policies).build()?;
 
     // 3. Evaluate many: resources are plain serde_json values; the context carries time,
     //    operation, user info, values and external data (nothing is read from the system).
@@ -73,4 +67,5 @@ fn main() {
             );
         }
     }
+    Ok(())
 }

@@ -167,16 +167,16 @@ fn truncate_name(name: String) -> String {
 
 fn replace_kinds(m: &mut MatchResources, kinds: &[String], is_exclude: bool) {
     for f in m.any.iter_mut().chain(m.all.iter_mut()) {
-        if let Some(rd) = &mut f.resources {
-            if rd.kinds.iter().any(|k| is_pod_kind(k)) {
-                rd.kinds = kinds.to_vec();
-            }
-        }
-    }
-    if let Some(rd) = &mut m.resources {
-        if !is_exclude || !rd.kinds.is_empty() {
+        if let Some(rd) = &mut f.resources
+            && rd.kinds.iter().any(|k| is_pod_kind(k))
+        {
             rd.kinds = kinds.to_vec();
         }
+    }
+    if let Some(rd) = &mut m.resources
+        && (!is_exclude || !rd.kinds.is_empty())
+    {
+        rd.kinds = kinds.to_vec();
     }
 }
 

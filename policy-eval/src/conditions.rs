@@ -818,12 +818,11 @@ impl SemVer {
             Some((r, b)) => (r, Some(b)),
             None => (s, None),
         };
-        if let Some(b) = build {
-            if b.split('.')
+        if let Some(b) = build
+            && b.split('.')
                 .any(|id| id.is_empty() || !id.bytes().all(is_ident_byte))
-            {
-                return None;
-            }
+        {
+            return None;
         }
         let (core, pre) = match rest.split_once('-') {
             Some((c, p)) => (c, Some(p)),

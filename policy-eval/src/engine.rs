@@ -343,7 +343,6 @@ impl Engine {
 
     /// Evaluates every policy against one resource. Pure: everything comes from `ctx`.
     pub fn evaluate(&self, resource: &Value, ctx: &EvalContext) -> Evaluation {
-        let id = ResourceRef::new(resource).id();
         let mut responses = Vec::new();
         let mut run = Run::new(&self.inner, resource, ctx);
         for (index, p) in self.inner.policies.iter().enumerate() {
@@ -365,7 +364,7 @@ impl Engine {
             }
         }
         Evaluation {
-            resource: id,
+            resource: run.id,
             responses,
         }
     }
@@ -392,7 +391,9 @@ struct Run<'a> {
     id: ResourceId,
     /// The operation for the current policy (values may set it per policy and resource).
     op: Operation,
-    op_text: String,
+    op_text: std::borrow::Cow<'a, str>,
+    /// The resource's matching inputs, read once (the operation is set per policy).
+    subject: MatchSubject<'a>,
 }
 
 const UNSUPPORTED: &str = "unsupported: ";
@@ -413,10 +414,10 @@ fn fn_env(ctx: &EvalContext) -> FnEnv {
 impl<'a> Run<'a> {
     fn new(inner: &'a Inner, resource: &'a Value, ctx: &'a EvalContext) -> Self {
         let r = ResourceRef::new(resource);
-        let op_text = ctx
-            .operation_text
-            .clone()
-            .unwrap_or_else(|| ctx.operation.as_str().to_owned());
+        let op_text = match &ctx.operation_text {
+            Some(t) => std::borrow::Cow::Borrowed(t.as_str()),
+            None => std::borrow::Cow::Borrowed(ctx.operation.as_str()),
+        };
         Self {
             inner,
             resource,
@@ -428,38 +429,40 @@ impl<'a> Run<'a> {
             op: ctx.operation,
             op_text,
             id: r.id(),
+            subject: MatchSubject::of(resource, "", None, ctx.user.as_ref()),
         }
     }
 
-    fn operation_text(&self) -> String {
+    fn operation_text(&self) -> std::borrow::Cow<'a, str> {
         self.op_text.clone()
     }
 
     /// CLI-3: the simulated operation comes from the merged values (global, the resource's,
     /// `--set`) unless the run forces one.
     fn set_policy_operation(&mut self, policy: &KyvernoPolicy) {
-        let mut text = self.ctx.operation_text.clone();
-        if text.is_none() {
-            let mut found: Option<&Value> = None;
-            if let Some(values) = &self.ctx.values {
-                found = values.global_values.get("request.operation").or(found);
-                for pv in values.policies.iter().filter(|p| p.name == policy.name()) {
-                    for rv in pv.resources.iter().filter(|r| r.name == self.name) {
-                        found = rv.values.get("request.operation").or(found);
-                    }
+        if let Some(t) = &self.ctx.operation_text {
+            self.op = Operation::parse(t);
+            self.op_text = std::borrow::Cow::Borrowed(t.as_str());
+            return;
+        }
+        let mut found: Option<&Value> = None;
+        if let Some(values) = &self.ctx.values {
+            found = values.global_values.get("request.operation").or(found);
+            for pv in values.policies.iter().filter(|p| p.name == policy.name()) {
+                for rv in pv.resources.iter().filter(|r| r.name == self.name) {
+                    found = rv.values.get("request.operation").or(found);
                 }
             }
-            found = self.ctx.set_values.get("request.operation").or(found);
-            text = found.and_then(Value::as_str).map(str::to_owned);
         }
-        match text {
+        found = self.ctx.set_values.get("request.operation").or(found);
+        match found.and_then(Value::as_str) {
             Some(t) => {
-                self.op = Operation::parse(&t);
-                self.op_text = t;
+                self.op = Operation::parse(t);
+                self.op_text = std::borrow::Cow::Owned(t.to_owned());
             }
             None => {
                 self.op = self.ctx.operation;
-                self.op_text = self.ctx.operation.as_str().to_owned();
+                self.op_text = std::borrow::Cow::Borrowed(self.ctx.operation.as_str());
             }
         }
     }
@@ -480,7 +483,10 @@ impl<'a> Run<'a> {
                 request.insert("object".into(), self.resource.clone());
             }
         }
-        request.insert("operation".into(), Value::from(self.operation_text()));
+        request.insert(
+            "operation".into(),
+            Value::from(self.operation_text().into_owned()),
+        );
         request.insert("namespace".into(), Value::from(self.namespace));
         let mut root = Map::new();
         if let Some(user) = &self.ctx.user {
@@ -499,10 +505,10 @@ impl<'a> Run<'a> {
             root.insert("serviceAccountNamespace".into(), Value::from(sa_ns));
         }
         root.insert("request".into(), Value::Object(request));
-        if compiled.uses_images {
-            if let Some(imgs) = images(self.resource) {
-                root.insert("images".into(), imgs);
-            }
+        if compiled.uses_images
+            && let Some(imgs) = images(self.resource)
+        {
+            root.insert("images".into(), imgs);
         }
         let mut ctx = Value::Object(root);
         if let Some(values) = &self.ctx.values {
@@ -598,12 +604,11 @@ impl<'a> Run<'a> {
             }
         }
         let op = self.operation_text();
-        let subject = MatchSubject::of(
-            self.resource,
-            &op,
-            self.namespace_labels(),
-            self.ctx.user.as_ref(),
-        );
+        let subject = MatchSubject {
+            operation: &op,
+            namespace_labels: self.namespace_labels(),
+            ..self.subject.clone()
+        };
         for (index, (rule, variant)) in p.rules.rules.iter().enumerate() {
             let in_stage = match stage {
                 Stage::Validate => rule.validate.is_some(),
@@ -823,20 +828,19 @@ impl<'a> Run<'a> {
     ) -> Option<RuleResult> {
         let mut resolver = ContextResolver::new(self, p, preset);
         resolver.rule_values = self.rule_values(&p.policy, &rule.name);
-        if resolver.preset {
-            if let Some(values) = resolver.rule_values {
-                apply_values(&mut resolver.data.borrow_mut(), values);
-            }
+        if resolver.preset
+            && let Some(values) = resolver.rule_values
+        {
+            apply_values(&mut resolver.data.borrow_mut(), values);
         }
         resolver.foreach_values = self.foreach_values(&p.policy, &rule.name);
         resolver.load_entries(&rule.context);
         // Preconditions (CV-3.1).
-        if let Some(pre) = &rule.preconditions {
-            if let Some((status, msg)) =
+        if let Some(pre) = &rule.preconditions
+            && let Some((status, msg)) =
                 conditions::preconditions_response(&evaluate_conditions(pre, &resolver))
-            {
-                return Some(self.result(p, rule, status, msg));
-            }
+        {
+            return Some(self.result(p, rule, status, msg));
         }
         // Exceptions (MR-11).
         let matched = self.matching_exceptions(p, rule, &resolver, &self.inner.exceptions);
@@ -1071,14 +1075,14 @@ impl<'a> Run<'a> {
                 cp.matches(target),
             );
         }
-        if let Some(cps) = precompiled.and_then(|c| c.any.as_ref()) {
-            if pattern.is_none() {
-                return pattern::any_pattern_outcomes_response(
-                    &rule.name,
-                    message.as_deref(),
-                    cps.iter().map(|c| c.matches(target)),
-                );
-            }
+        if let Some(cps) = precompiled.and_then(|c| c.any.as_ref())
+            && pattern.is_none()
+        {
+            return pattern::any_pattern_outcomes_response(
+                &rule.name,
+                message.as_deref(),
+                cps.iter().map(|c| c.matches(target)),
+            );
         }
         if let Some(p) = pattern {
             let p = match prepare_pattern(p, resolver) {
@@ -1379,22 +1383,22 @@ impl<'r> ContextResolver<'r> {
                 }
             } else if let Some(call) = &e.api_call {
                 self.load_api_call(&e.name, call);
-            } else if let Some(g) = &e.global_reference {
-                if let Some(data) = self.run.ctx.external.global_context.get(&g.name) {
-                    let value = match &g.jmes_path {
-                        Some(path) => match Expression::compile(path)
-                            .and_then(|x| x.search(data, &self.run.env))
-                        {
-                            Ok(v) => v,
-                            Err(err) => {
-                                self.fail(&e.name, err.to_string());
-                                continue;
-                            }
-                        },
-                        None => data.clone(),
-                    };
-                    self.set(&e.name, value);
-                }
+            } else if let Some(g) = &e.global_reference
+                && let Some(data) = self.run.ctx.external.global_context.get(&g.name)
+            {
+                let value = match &g.jmes_path {
+                    Some(path) => match Expression::compile(path)
+                        .and_then(|x| x.search(data, &self.run.env))
+                    {
+                        Ok(v) => v,
+                        Err(err) => {
+                            self.fail(&e.name, err.to_string());
+                            continue;
+                        }
+                    },
+                    None => data.clone(),
+                };
+                self.set(&e.name, value);
             }
             // imageRegistry: needs a registry; not loaded offline (CV-14.5).
         }

@@ -151,15 +151,15 @@ pub fn normalize_resource(mut v: Value) -> Value {
         .unwrap_or("")
         .to_owned();
     fix_nulls_and_numbers(&mut v);
-    if !CLUSTER_SCOPED.contains(&kind.as_str()) {
-        if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            let empty = meta
-                .get("namespace")
-                .and_then(Value::as_str)
-                .is_none_or(str::is_empty);
-            if empty {
-                meta.insert("namespace".into(), Value::from("default"));
-            }
+    if !CLUSTER_SCOPED.contains(&kind.as_str())
+        && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
+    {
+        let empty = meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty);
+        if empty {
+            meta.insert("namespace".into(), Value::from("default"));
         }
     }
     v
@@ -240,10 +240,10 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
     if let Some(kind) = cel_rows {
         return unsupported(kind);
     }
-    if let Some((kind, _)) = input.unsupported_policies.first() {
-        if input.policies.is_empty() {
-            return unsupported(kind);
-        }
+    if let Some((kind, _)) = input.unsupported_policies.first()
+        && input.policies.is_empty()
+    {
+        return unsupported(kind);
     }
     if test.results.iter().any(|r| r.patched_resources.is_some()) {
         return unsupported("mutate (patchedResources)");
@@ -277,14 +277,14 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
         .and_then(|v| v.global_values.get("request.operation"))
         .and_then(Value::as_str)
         .map(str::to_owned);
-    if let Some(op) = &global_op {
-        if !matches!(op.as_str(), "CREATE" | "UPDATE" | "DELETE" | "CONNECT") {
-            return SuiteOutcome {
-                status: SuiteStatus::Error,
-                reason: Some(format!("invalid request.operation `{op}` in values")),
-                rows: Vec::new(),
-            };
-        }
+    if let Some(op) = &global_op
+        && !matches!(op.as_str(), "CREATE" | "UPDATE" | "DELETE" | "CONNECT")
+    {
+        return SuiteOutcome {
+            status: SuiteStatus::Error,
+            reason: Some(format!("invalid request.operation `{op}` in values")),
+            rows: Vec::new(),
+        };
     }
     let mut namespace_labels: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     if let Some(v) = &input.values {
@@ -342,15 +342,15 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
     let default_run = run(&base_ctx);
     let mut op_runs: BTreeMap<String, Vec<(String, &Value, Evaluation)>> = BTreeMap::new();
     for r in &test.results {
-        if let Some(op) = &r.operation {
-            if !op_runs.contains_key(op) {
-                let ctx = EvalContext {
-                    operation: Operation::parse(op),
-                    operation_text: Some(op.clone()),
-                    ..base_ctx.clone()
-                };
-                op_runs.insert(op.clone(), run(&ctx));
-            }
+        if let Some(op) = &r.operation
+            && !op_runs.contains_key(op)
+        {
+            let ctx = EvalContext {
+                operation: Operation::parse(op),
+                operation_text: Some(op.clone()),
+                ..base_ctx.clone()
+            };
+            op_runs.insert(op.clone(), run(&ctx));
         }
     }
 

@@ -319,10 +319,10 @@ fn resource_matches(rd: &ResourceDescription, s: &MatchSubject<'_>) -> bool {
     {
         return false;
     }
-    if let Some(name) = &rd.name {
-        if !wildcard::matches(name, s.name) {
-            return false;
-        }
+    if let Some(name) = &rd.name
+        && !wildcard::matches(name, s.name)
+    {
+        return false;
     }
     if !rd.names.is_empty() && !rd.names.iter().any(|n| wildcard::matches(n, s.name)) {
         return false;
@@ -348,10 +348,10 @@ fn resource_matches(rd: &ResourceDescription, s: &MatchSubject<'_>) -> bool {
             return false;
         }
     }
-    if let Some(sel) = &rd.selector {
-        if !selector_matches(sel, &label_map(s.labels)) {
-            return false;
-        }
+    if let Some(sel) = &rd.selector
+        && !selector_matches(sel, &label_map(s.labels))
+    {
+        return false;
     }
     if let Some(sel) = &rd.namespace_selector {
         if s.kind == "Namespace" {
@@ -424,10 +424,10 @@ fn filter_matches(f: &ResourceFilterRef<'_>, s: &MatchSubject<'_>, exclude: bool
     if resources.is_none() && !check_user {
         return false;
     }
-    if let Some(rd) = resources {
-        if !resource_matches(rd, s) {
-            return false;
-        }
+    if let Some(rd) = resources
+        && !resource_matches(rd, s)
+    {
+        return false;
     }
     !check_user || user_matches(f, user)
 }

@@ -435,17 +435,17 @@ fn compile_object(map: &Map<String, Value>, role: Role) -> ObjectNode {
     for k in keys {
         let Some(v) = map.get(k) else { continue };
         let anchor = parse_anchor(k);
-        if let Some((kind, bare)) = anchor {
-            if matches!(
+        if let Some((kind, bare)) = anchor
+            && matches!(
                 kind,
                 AnchorKind::Conditional | AnchorKind::Existence | AnchorKind::Negation
-            ) {
-                recorded.push(Recorded {
-                    text: Arc::from(k.as_str()),
-                    bare: bare.to_owned(),
-                    counts: kind != AnchorKind::Negation,
-                });
-            }
+            )
+        {
+            recorded.push(Recorded {
+                text: Arc::from(k.as_str()),
+                bare: bare.to_owned(),
+                counts: kind != AnchorKind::Negation,
+            });
         }
         // The role of the child for P-4.1 expansion.
         let bare_name = anchor.map_or(k.as_str(), |(_, b)| b);
@@ -894,7 +894,7 @@ fn run_entry(
 ) -> MatchResult {
     let key = entry.key.as_str();
     let kpath = child_key(path, key);
-    let present = res.get(key);
+    let present = policy_model::field(res, key);
     match (&entry.value, entry.kind) {
         (EntryValue::Node { star: true, .. }, KeyKind::Plain) => match present {
             // P-4.5.1.
@@ -1194,15 +1194,15 @@ fn eval_term(t: &Term, v: &ValueView<'_>) -> bool {
 
 /// P-5.4: duration, then quantity, then string comparison.
 fn eval_cmp(op: Op, operand: &Operand, v: &ValueView<'_>) -> bool {
-    if let Some(d) = operand.duration {
-        if let Some(vd) = v.duration() {
-            return op.holds(vd.cmp(&d));
-        }
+    if let Some(d) = operand.duration
+        && let Some(vd) = v.duration()
+    {
+        return op.holds(vd.cmp(&d));
     }
-    if let Some(q) = &operand.quantity {
-        if let Some(vq) = v.quantity() {
-            return op.holds(vq.cmp_value(q));
-        }
+    if let Some(q) = &operand.quantity
+        && let Some(vq) = v.quantity()
+    {
+        return op.holds(vq.cmp_value(q));
     }
     match op {
         Op::Equal => v
@@ -1442,12 +1442,10 @@ fn find_references(s: &str) -> Vec<(usize, usize, usize)> {
                     None => at == 0,
                     Some((_, p)) => p != '\\',
                 };
-                if ok {
-                    if let Some(end) = reference_end(s, at) {
-                        let start = prev.map_or(at, |(pi, _)| pi);
-                        found = Some((start, at, end));
-                        break;
-                    }
+                if ok && let Some(end) = reference_end(s, at) {
+                    let start = prev.map_or(at, |(pi, _)| pi);
+                    found = Some((start, at, end));
+                    break;
                 }
             }
             prev = Some((at, c));

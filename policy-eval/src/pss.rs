@@ -906,15 +906,14 @@ fn app_armor_profile(meta: &Value, spec: &Value) -> Option<Violation> {
     let mut bad_values = BTreeSet::new();
     if let Some(t) = at(spec, &["securityContext", "appArmorProfile"])
         .map(|p| str_at(p, &["type"]).unwrap_or_default())
+        && !allowed_type(t)
     {
-        if !allowed_type(t) {
-            setters.push("pod".to_owned());
-            bad_values.insert(t.to_owned());
-            errors.push(forbidden(
-                "spec.securityContext.appArmorProfile.type",
-                BadValue::Str(t.to_owned()),
-            ));
-        }
+        setters.push("pod".to_owned());
+        bad_values.insert(t.to_owned());
+        errors.push(forbidden(
+            "spec.securityContext.appArmorProfile.type",
+            BadValue::Str(t.to_owned()),
+        ));
     }
     let mut names = Vec::new();
     for c in containers(spec) {
@@ -1019,17 +1018,17 @@ fn se_linux_options(_meta: &Value, spec: &Value, allowed: &[&str]) -> Option<Vio
         valid
     };
     let mut setters = Vec::new();
-    if let Some(opts) = at(spec, &["securityContext", "seLinuxOptions"]) {
-        if !check(opts, "spec.securityContext", &mut errors) {
-            setters.push("pod".to_owned());
-        }
+    if let Some(opts) = at(spec, &["securityContext", "seLinuxOptions"])
+        && !check(opts, "spec.securityContext", &mut errors)
+    {
+        setters.push("pod".to_owned());
     }
     let mut names = Vec::new();
     for c in containers(spec) {
-        if let Some(opts) = at(c.value, &["securityContext", "seLinuxOptions"]) {
-            if !check(opts, &format!("{}.securityContext", c.path), &mut errors) {
-                names.push(c.name);
-            }
+        if let Some(opts) = at(c.value, &["securityContext", "seLinuxOptions"])
+            && !check(opts, &format!("{}.securityContext", c.path), &mut errors)
+        {
+            names.push(c.name);
         }
     }
     if !names.is_empty() {
@@ -1103,14 +1102,14 @@ fn seccomp_baseline_1_0(meta: &Value, spec: &Value) -> Option<Violation> {
     let mut errors = Vec::new();
     let ann = at(meta, &["annotations"]);
     let mut check_key = |key: String| {
-        if let Some(v) = ann.and_then(|a| a.get(&key)).and_then(Value::as_str) {
-            if v == "unconfined" {
-                found.push(format!("{key}={v:?}"));
-                errors.push(forbidden(
-                    format!("metadata.annotations[{key}]"),
-                    BadValue::Str(v.to_owned()),
-                ));
-            }
+        if let Some(v) = ann.and_then(|a| a.get(&key)).and_then(Value::as_str)
+            && v == "unconfined"
+        {
+            found.push(format!("{key}={v:?}"));
+            errors.push(forbidden(
+                format!("metadata.annotations[{key}]"),
+                BadValue::Str(v.to_owned()),
+            ));
         }
     };
     check_key("seccomp.security.alpha.kubernetes.io/pod".to_owned());

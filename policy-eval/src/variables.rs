@@ -168,12 +168,12 @@ fn scan(s: &str) -> Vec<&str> {
         for (offset, c) in rest.char_indices() {
             let i = pos + offset;
             // alternative 1: `^` — only at the very start of the text
-            if i == 0 {
-                if let Some(end) = variable_at(s, 0) {
-                    found.push(s.get(0..end).unwrap_or_default());
-                    pos = end;
-                    continue 'search;
-                }
+            if i == 0
+                && let Some(end) = variable_at(s, 0)
+            {
+                found.push(s.get(0..end).unwrap_or_default());
+                pos = end;
+                continue 'search;
             }
             // alternative 2: one character that is not a backslash, then the variable
             if c != '\\' {

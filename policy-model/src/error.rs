@@ -98,10 +98,10 @@ impl fmt::Display for LoadError {
                 }
             }
         }
-        if let Some(path) = &self.path {
-            if !path.is_root() {
-                write!(f, ": {path}")?;
-            }
+        if let Some(path) = &self.path
+            && !path.is_root()
+        {
+            write!(f, ": {path}")?;
         }
         write!(f, ": {}", self.message)
     }
@@ -110,29 +110,29 @@ impl fmt::Display for LoadError {
 /// Rewrites serde's wording (`invalid type: string "x", expected struct Rule`) into ours
 /// (`expected a mapping, found a string`).
 pub(crate) fn humanize_serde_message(msg: &str) -> (LoadErrorKind, String) {
-    if let Some(rest) = msg.strip_prefix("invalid type: ") {
-        if let Some((found, expected)) = rest.rsplit_once(", expected ") {
-            return (
-                LoadErrorKind::Schema,
-                format!(
-                    "expected {}, found {}",
-                    expected_phrase(expected),
-                    found_phrase(found)
-                ),
-            );
-        }
+    if let Some(rest) = msg.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        return (
+            LoadErrorKind::Schema,
+            format!(
+                "expected {}, found {}",
+                expected_phrase(expected),
+                found_phrase(found)
+            ),
+        );
     }
-    if let Some(rest) = msg.strip_prefix("invalid value: ") {
-        if let Some((found, expected)) = rest.rsplit_once(", expected ") {
-            return (
-                LoadErrorKind::Schema,
-                format!(
-                    "expected {}, found {}",
-                    expected_phrase(expected),
-                    found_phrase(found)
-                ),
-            );
-        }
+    if let Some(rest) = msg.strip_prefix("invalid value: ")
+        && let Some((found, expected)) = rest.rsplit_once(", expected ")
+    {
+        return (
+            LoadErrorKind::Schema,
+            format!(
+                "expected {}, found {}",
+                expected_phrase(expected),
+                found_phrase(found)
+            ),
+        );
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return (

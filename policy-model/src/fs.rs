@@ -68,10 +68,10 @@ fn walk(
         return Ok(());
     }
     // Symlink cycles: never enter the same real directory twice.
-    if let Ok(real) = std::fs::canonicalize(dir) {
-        if !seen.insert(real) {
-            return Ok(());
-        }
+    if let Ok(real) = std::fs::canonicalize(dir)
+        && !seen.insert(real)
+    {
+        return Ok(());
     }
     let entries = std::fs::read_dir(dir).map_err(|e| io_error(dir, &e))?;
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();

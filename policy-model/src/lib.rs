@@ -72,7 +72,7 @@ pub use load::{
 pub use path::{FieldPath, PathSegment};
 pub use policy::{FailureAction, KyvernoPolicy, Rule};
 pub use report::PolicyReport;
-pub use resource::{Resource, ResourceRef};
+pub use resource::{Resource, ResourceRef, field, value_field};
 pub use result::{ResourceId, RuleResult, RuleStatus};
 pub use testfile::{ContextFile, Test, UserInfoFile, Values};
 pub use yaml::{

@@ -39,6 +39,26 @@ impl From<Value> for Resource {
     }
 }
 
+/// Looks `key` up in a JSON object.
+///
+/// Kubernetes objects are small (a handful of keys per level), and with `preserve_order`
+/// serde_json's map is an `IndexMap` with SipHash: hashing the key costs more than scanning
+/// a few entries, comparing lengths first. Larger maps use the hash index.
+#[inline]
+pub fn field<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    if map.len() <= 16 {
+        map.iter().find(|(k, _)| k.as_str() == key).map(|(_, v)| v)
+    } else {
+        map.get(key)
+    }
+}
+
+/// [`field`] on a value that may not be an object.
+#[inline]
+pub fn value_field<'m>(value: &'m Value, key: &str) -> Option<&'m Value> {
+    value.as_object().and_then(|m| field(m, key))
+}
+
 /// A borrowed view of a resource with typed accessors.
 #[derive(Clone, Copy, Debug)]
 pub struct ResourceRef<'a> {
@@ -57,16 +77,18 @@ impl<'a> ResourceRef<'a> {
     }
 
     fn str_at(&self, key: &str) -> &'a str {
-        self.value.get(key).and_then(Value::as_str).unwrap_or("")
+        value_field(self.value, key)
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     fn metadata(&self) -> Option<&'a Map<String, Value>> {
-        self.value.get("metadata").and_then(Value::as_object)
+        value_field(self.value, "metadata").and_then(Value::as_object)
     }
 
     fn meta_str(&self, key: &str) -> &'a str {
         self.metadata()
-            .and_then(|m| m.get(key))
+            .and_then(|m| field(m, key))
             .and_then(Value::as_str)
             .unwrap_or("")
     }
@@ -115,28 +137,28 @@ impl<'a> ResourceRef<'a> {
     /// `metadata.labels`, when it is a mapping.
     pub fn labels(&self) -> Option<&'a Map<String, Value>> {
         self.metadata()
-            .and_then(|m| m.get("labels"))
+            .and_then(|m| field(m, "labels"))
             .and_then(Value::as_object)
     }
 
     /// One label's value, when it is a string.
     pub fn label(&self, key: &str) -> Option<&'a str> {
         self.labels()
-            .and_then(|l| l.get(key))
+            .and_then(|l| field(l, key))
             .and_then(Value::as_str)
     }
 
     /// `metadata.annotations`, when it is a mapping.
     pub fn annotations(&self) -> Option<&'a Map<String, Value>> {
         self.metadata()
-            .and_then(|m| m.get("annotations"))
+            .and_then(|m| field(m, "annotations"))
             .and_then(Value::as_object)
     }
 
     /// One annotation's value, when it is a string.
     pub fn annotation(&self, key: &str) -> Option<&'a str> {
         self.annotations()
-            .and_then(|l| l.get(key))
+            .and_then(|l| field(l, key))
             .and_then(Value::as_str)
     }
 

@@ -158,14 +158,14 @@ pub fn validate_policy(policy: &KyvernoPolicy) -> Vec<Problem> {
     }
     let spec = &policy.spec;
     let sp = root.key("spec");
-    if let Some(a) = &spec.validation_failure_action {
-        if !matches!(a.as_str(), "Audit" | "Enforce" | "audit" | "enforce") {
-            p.error(
-                "failure-action",
-                sp.key("validationFailureAction"),
-                format!("`{a}` is not a failure action; use `Audit` or `Enforce`"),
-            );
-        }
+    if let Some(a) = &spec.validation_failure_action
+        && !matches!(a.as_str(), "Audit" | "Enforce" | "audit" | "enforce")
+    {
+        p.error(
+            "failure-action",
+            sp.key("validationFailureAction"),
+            format!("`{a}` is not a failure action; use `Audit` or `Enforce`"),
+        );
     }
     if let Some(overrides) = &spec.validation_failure_action_overrides {
         for (i, o) in overrides.iter().enumerate() {
@@ -190,23 +190,25 @@ pub fn validate_policy(policy: &KyvernoPolicy) -> Vec<Problem> {
             "`admission` and `background` cannot both be false",
         );
     }
-    if let Some(a) = &spec.apply_rules {
-        if a != "All" && a != "One" {
-            p.error(
-                "apply-rules",
-                sp.key("applyRules"),
-                format!("`{a}` is not `All` or `One`"),
-            );
-        }
+    if let Some(a) = &spec.apply_rules
+        && a != "All"
+        && a != "One"
+    {
+        p.error(
+            "apply-rules",
+            sp.key("applyRules"),
+            format!("`{a}` is not `All` or `One`"),
+        );
     }
-    if let Some(f) = &spec.failure_policy {
-        if f != "Fail" && f != "Ignore" {
-            p.error(
-                "failure-policy",
-                sp.key("failurePolicy"),
-                format!("`{f}` is not `Fail` or `Ignore`"),
-            );
-        }
+    if let Some(f) = &spec.failure_policy
+        && f != "Fail"
+        && f != "Ignore"
+    {
+        p.error(
+            "failure-policy",
+            sp.key("failurePolicy"),
+            format!("`{f}` is not `Fail` or `Ignore`"),
+        );
     }
     if spec.rules.is_empty() {
         p.warning("no-rules", sp.key("rules"), "the policy has no rules");
@@ -269,14 +271,15 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
             };
             p.error("validate-kind", vp.clone(), msg);
         }
-        if let Some(a) = &v.failure_action {
-            if a != "Audit" && a != "Enforce" {
-                p.error(
-                    "failure-action",
-                    vp.key("failureAction"),
-                    format!("`{a}` is not a failure action; use exactly `Audit` or `Enforce`"),
-                );
-            }
+        if let Some(a) = &v.failure_action
+            && a != "Audit"
+            && a != "Enforce"
+        {
+            p.error(
+                "failure-action",
+                vp.key("failureAction"),
+                format!("`{a}` is not a failure action; use exactly `Audit` or `Enforce`"),
+            );
         }
         if let Some(overrides) = &v.failure_action_overrides {
             for (i, o) in overrides.iter().enumerate() {
@@ -344,10 +347,10 @@ fn check_rule(p: &mut Problems, rule: &Rule, rp: &FieldPath, background: bool) {
             }
         }
     }
-    if let Some(m) = &rule.mutate {
-        if let Some(patch) = &m.patches_json6902 {
-            check_json_patch(p, patch, &rp.key("mutate").key("patchesJson6902"));
-        }
+    if let Some(m) = &rule.mutate
+        && let Some(patch) = &m.patches_json6902
+    {
+        check_json_patch(p, patch, &rp.key("mutate").key("patchesJson6902"));
     }
     // Variables: syntax, element outside foreach, user info under background.
     let rule_value = serde_json::to_value(rule).unwrap_or(Value::Null);

@@ -79,17 +79,15 @@ pub fn split_documents(text: &str) -> Vec<DocSlice<'_>> {
     let mut seg_has_content = false;
     let mut byte = 0usize;
     let mut close = |start: usize, end: usize, line: usize, has_content: bool| {
-        if has_content {
-            if let Some(seg) = text.get(start..end) {
-                let index = docs.len();
-                docs.push(DocSlice {
-                    text: seg,
-                    index,
-                    line_offset: line,
-                    byte_offset: start,
-                    format: Format::Yaml,
-                });
-            }
+        if has_content && let Some(seg) = text.get(start..end) {
+            let index = docs.len();
+            docs.push(DocSlice {
+                text: seg,
+                index,
+                line_offset: line,
+                byte_offset: start,
+                format: Format::Yaml,
+            });
         }
     };
     for (line_no, line) in text.split_inclusive('\n').enumerate() {
@@ -135,33 +133,34 @@ pub fn split_json_documents(text: &str) -> Vec<DocSlice<'_>> {
         if c == '\n' {
             line += 1;
         }
-        if start.is_some() && splitter.feed(c) {
-            if let Some(s) = start.take() {
-                let end = i + c.len_utf8();
-                if let Some(seg) = text.get(s..end) {
-                    let index = docs.len();
-                    docs.push(DocSlice {
-                        text: seg,
-                        index,
-                        line_offset: start_line,
-                        byte_offset: s,
-                        format: Format::Json,
-                    });
-                }
+        if start.is_some()
+            && splitter.feed(c)
+            && let Some(s) = start.take()
+        {
+            let end = i + c.len_utf8();
+            if let Some(seg) = text.get(s..end) {
+                let index = docs.len();
+                docs.push(DocSlice {
+                    text: seg,
+                    index,
+                    line_offset: start_line,
+                    byte_offset: s,
+                    format: Format::Json,
+                });
             }
         }
     }
-    if let Some(s) = start {
-        if let Some(seg) = text.get(s..) {
-            let index = docs.len();
-            docs.push(DocSlice {
-                text: seg,
-                index,
-                line_offset: start_line,
-                byte_offset: s,
-                format: Format::Json,
-            });
-        }
+    if let Some(s) = start
+        && let Some(seg) = text.get(s..)
+    {
+        let index = docs.len();
+        docs.push(DocSlice {
+            text: seg,
+            index,
+            line_offset: start_line,
+            byte_offset: s,
+            format: Format::Json,
+        });
     }
     docs
 }
@@ -435,25 +434,25 @@ pub(crate) fn locate(text: &str, path: &FieldPath, key_position: bool) -> Option
         );
         if is_node {
             // Is this node a mapping key?
-            if let Some(Frame::Map { key, awaiting_key }) = stack.last_mut() {
-                if *awaiting_key {
-                    *awaiting_key = false;
-                    let k = match &event {
-                        Event::Scalar(s, ..) => s.to_string(),
-                        _ => String::new(),
-                    };
-                    *key = Some(k);
-                    if let Some(last) = key_spans.last_mut() {
-                        *last = Some(here);
-                    }
-                    if !matches!(event, Event::Scalar(..)) {
-                        // complex key: skip its content by treating it as an opaque node
-                        stack.push(Frame::Seq { next: 0 });
-                        current.push(PathSegment::Index(usize::MAX));
-                        key_spans.push(None);
-                    }
-                    continue;
+            if let Some(Frame::Map { key, awaiting_key }) = stack.last_mut()
+                && *awaiting_key
+            {
+                *awaiting_key = false;
+                let k = match &event {
+                    Event::Scalar(s, ..) => s.to_string(),
+                    _ => String::new(),
+                };
+                *key = Some(k);
+                if let Some(last) = key_spans.last_mut() {
+                    *last = Some(here);
                 }
+                if !matches!(event, Event::Scalar(..)) {
+                    // complex key: skip its content by treating it as an opaque node
+                    stack.push(Frame::Seq { next: 0 });
+                    current.push(PathSegment::Index(usize::MAX));
+                    key_spans.push(None);
+                }
+                continue;
             }
             // A value: compute its path.
             let seg = match stack.last_mut() {

@@ -205,14 +205,14 @@ fn parse_overlay(src: &Source) -> Result<OverlayFile, RenderError> {
     let spec: OverlayFile =
         policy_model::from_value(value, false, &src.file, doc, &FieldPath::root())
             .map_err(|e| RenderError::from_load(RenderErrorKind::Invalid, &e))?;
-    if let Some(kind) = &spec.kind {
-        if kind != "Overlay" {
-            return Err(src.error(
-                RenderErrorKind::Invalid,
-                format!("expected kind `Overlay`, found `{kind}`"),
-                &FieldPath::root().key("kind"),
-            ));
-        }
+    if let Some(kind) = &spec.kind
+        && kind != "Overlay"
+    {
+        return Err(src.error(
+            RenderErrorKind::Invalid,
+            format!("expected kind `Overlay`, found `{kind}`"),
+            &FieldPath::root().key("kind"),
+        ));
     }
     Ok(spec)
 }
@@ -311,10 +311,10 @@ fn build_spec(
     }
     if let Some(ns) = &spec.namespace {
         for d in &mut docs {
-            if !is_cluster_scoped(d) {
-                if let Some(m) = meta_mut(d) {
-                    m.insert("namespace".to_owned(), Value::String(ns.clone()));
-                }
+            if !is_cluster_scoped(d)
+                && let Some(m) = meta_mut(d)
+            {
+                m.insert("namespace".to_owned(), Value::String(ns.clone()));
             }
         }
     }
@@ -661,15 +661,15 @@ fn target_matches(t: &TargetSpec, d: &Value) -> Result<bool, String> {
     {
         return Ok(false);
     }
-    if let Some(sel) = &t.label_selector {
-        if !selector_matches(sel, meta_map(d, "labels"))? {
-            return Ok(false);
-        }
+    if let Some(sel) = &t.label_selector
+        && !selector_matches(sel, meta_map(d, "labels"))?
+    {
+        return Ok(false);
     }
-    if let Some(sel) = &t.annotation_selector {
-        if !selector_matches(sel, meta_map(d, "annotations"))? {
-            return Ok(false);
-        }
+    if let Some(sel) = &t.annotation_selector
+        && !selector_matches(sel, meta_map(d, "annotations"))?
+    {
+        return Ok(false);
     }
     Ok(true)
 }

@@ -75,38 +75,38 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
             return;
         }
     }
-    if let Some(Value::Array(options)) = s.get("enum") {
-        if !options.contains(value) {
-            let list: Vec<String> = options.iter().map(ToString::to_string).collect();
-            out.push((show(path), format!("must be one of {}", list.join(", "))));
-        }
+    if let Some(Value::Array(options)) = s.get("enum")
+        && !options.contains(value)
+    {
+        let list: Vec<String> = options.iter().map(ToString::to_string).collect();
+        out.push((show(path), format!("must be one of {}", list.join(", "))));
     }
-    if let Some(c) = s.get("const") {
-        if c != value {
-            out.push((show(path), format!("must be {c}")));
-        }
+    if let Some(c) = s.get("const")
+        && c != value
+    {
+        out.push((show(path), format!("must be {c}")));
     }
     if let Some(x) = value.as_f64() {
         let bound = |k: &str| s.get(k).and_then(Value::as_f64);
-        if let Some(m) = bound("minimum") {
-            if x < m {
-                out.push((show(path), format!("must be at least {m}")));
-            }
+        if let Some(m) = bound("minimum")
+            && x < m
+        {
+            out.push((show(path), format!("must be at least {m}")));
         }
-        if let Some(m) = bound("maximum") {
-            if x > m {
-                out.push((show(path), format!("must be at most {m}")));
-            }
+        if let Some(m) = bound("maximum")
+            && x > m
+        {
+            out.push((show(path), format!("must be at most {m}")));
         }
-        if let Some(m) = bound("exclusiveMinimum") {
-            if x <= m {
-                out.push((show(path), format!("must be greater than {m}")));
-            }
+        if let Some(m) = bound("exclusiveMinimum")
+            && x <= m
+        {
+            out.push((show(path), format!("must be greater than {m}")));
         }
-        if let Some(m) = bound("exclusiveMaximum") {
-            if x >= m {
-                out.push((show(path), format!("must be less than {m}")));
-            }
+        if let Some(m) = bound("exclusiveMaximum")
+            && x >= m
+        {
+            out.push((show(path), format!("must be less than {m}")));
         }
     }
     let limit = |k: &str| {
@@ -116,27 +116,27 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
     };
     if let Value::String(text) = value {
         let n = text.chars().count();
-        if let Some(m) = limit("minLength") {
-            if n < m {
-                out.push((show(path), format!("must be at least {m} characters long")));
-            }
+        if let Some(m) = limit("minLength")
+            && n < m
+        {
+            out.push((show(path), format!("must be at least {m} characters long")));
         }
-        if let Some(m) = limit("maxLength") {
-            if n > m {
-                out.push((show(path), format!("must be at most {m} characters long")));
-            }
+        if let Some(m) = limit("maxLength")
+            && n > m
+        {
+            out.push((show(path), format!("must be at most {m} characters long")));
         }
     }
     if let Value::Array(items) = value {
-        if let Some(m) = limit("minItems") {
-            if items.len() < m {
-                out.push((show(path), format!("must have at least {m} items")));
-            }
+        if let Some(m) = limit("minItems")
+            && items.len() < m
+        {
+            out.push((show(path), format!("must have at least {m} items")));
         }
-        if let Some(m) = limit("maxItems") {
-            if items.len() > m {
-                out.push((show(path), format!("must have at most {m} items")));
-            }
+        if let Some(m) = limit("maxItems")
+            && items.len() > m
+        {
+            out.push((show(path), format!("must have at most {m} items")));
         }
         if let Some(item_schema) = s.get("items") {
             for (i, item) in items.iter().enumerate() {
@@ -180,26 +180,26 @@ fn check(schema: &Value, value: &Value, path: &str, out: &mut Vec<(String, Strin
         check(sub, value, path, &mut tmp);
         tmp.is_empty()
     };
-    if let Some(Value::Array(any)) = s.get("anyOf") {
-        if !any.iter().any(passes) {
-            out.push((
-                show(path),
-                "must match at least one schema in anyOf".to_owned(),
-            ));
-        }
+    if let Some(Value::Array(any)) = s.get("anyOf")
+        && !any.iter().any(passes)
+    {
+        out.push((
+            show(path),
+            "must match at least one schema in anyOf".to_owned(),
+        ));
     }
-    if let Some(Value::Array(one)) = s.get("oneOf") {
-        if one.iter().filter(|sub| passes(sub)).count() != 1 {
-            out.push((
-                show(path),
-                "must match exactly one schema in oneOf".to_owned(),
-            ));
-        }
+    if let Some(Value::Array(one)) = s.get("oneOf")
+        && one.iter().filter(|sub| passes(sub)).count() != 1
+    {
+        out.push((
+            show(path),
+            "must match exactly one schema in oneOf".to_owned(),
+        ));
     }
-    if let Some(not) = s.get("not") {
-        if passes(not) {
-            out.push((show(path), "must not match the schema in not".to_owned()));
-        }
+    if let Some(not) = s.get("not")
+        && passes(not)
+    {
+        out.push((show(path), "must not match the schema in not".to_owned()));
     }
 }
 

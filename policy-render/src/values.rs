@@ -51,11 +51,11 @@ pub fn merge_maps(a: &Map<String, Value>, b: &Map<String, Value>) -> Map<String,
 
 fn merge_into(out: &mut Map<String, Value>, b: &Map<String, Value>) {
     for (k, v) in b {
-        if let Value::Object(bm) = v {
-            if let Some(Value::Object(om)) = out.get_mut(k) {
-                merge_into(om, bm);
-                continue;
-            }
+        if let Value::Object(bm) = v
+            && let Some(Value::Object(om)) = out.get_mut(k)
+        {
+            merge_into(om, bm);
+            continue;
         }
         out.insert(k.clone(), v.clone());
     }
@@ -242,10 +242,11 @@ fn typed_val(v: &str, as_string: bool) -> Value {
     if v == "0" {
         return Value::from(0i64);
     }
-    if !v.is_empty() && !v.starts_with('0') {
-        if let Some(i) = atoi(v) {
-            return Value::from(i);
-        }
+    if !v.is_empty()
+        && !v.starts_with('0')
+        && let Some(i) = atoi(v)
+    {
+        return Value::from(i);
     }
     Value::String(v.to_owned())
 }
@@ -427,10 +428,10 @@ impl Parser {
             match self.until(&[',', '}']) {
                 Err(_) => return Err(msg("list must terminate with '}'")),
                 Ok((rs, '}')) => {
-                    if let Some(c) = self.read() {
-                        if c != ',' {
-                            self.unread();
-                        }
+                    if let Some(c) = self.read()
+                        && c != ','
+                    {
+                        self.unread();
                     }
                     list.push(self.reader(&rs));
                     return Ok(list);
@@ -521,10 +522,8 @@ impl Parser {
                 };
                 let e = self.key(&mut inner, level);
                 if let Err(e) = e {
-                    if existed {
-                        if let Some(slot) = list.get_mut(idx) {
-                            *slot = Value::Object(inner);
-                        }
+                    if existed && let Some(slot) = list.get_mut(idx) {
+                        *slot = Value::Object(inner);
                     }
                     return (list, Err(e));
                 }

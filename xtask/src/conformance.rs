@@ -46,14 +46,13 @@ pub(crate) fn run(opts: &Options) -> anyhow::Result<()> {
     let mut suites: Vec<(String, String)> = Vec::new();
     for line in tsv.lines().skip(1) {
         let mut cols = line.split('\t');
-        if let (Some(suite), Some(_dir), Some(class)) = (cols.next(), cols.next(), cols.next()) {
-            if opts
+        if let (Some(suite), Some(_dir), Some(class)) = (cols.next(), cols.next(), cols.next())
+            && opts
                 .filter
                 .as_ref()
                 .is_none_or(|f| suite.contains(f.as_str()))
-            {
-                suites.push((suite.to_owned(), class.to_owned()));
-            }
+        {
+            suites.push((suite.to_owned(), class.to_owned()));
         }
     }
     let now = std::time::SystemTime::now();

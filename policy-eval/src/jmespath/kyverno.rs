@@ -2229,10 +2229,10 @@ fn expand_wildcards(parts: Vec<String>) -> Result<Vec<String>, String> {
         };
         let bump = |idx: usize| -> String {
             let mut ps: Vec<String> = flat.split('.').map(str::to_string).collect();
-            if let Some(p) = ps.get_mut(idx) {
-                if let Ok(n) = p.parse::<i64>() {
-                    *p = (n + 1).to_string();
-                }
+            if let Some(p) = ps.get_mut(idx)
+                && let Ok(n) = p.parse::<i64>()
+            {
+                *p = (n + 1).to_string();
             }
             ps.join(".")
         };

@@ -420,7 +420,7 @@ fn is_printable(b: u8) -> bool {
 }
 
 fn bmp_string(value: &[u8]) -> Option<String> {
-    if value.len() % 2 != 0 {
+    if !value.len().is_multiple_of(2) {
         return None;
     }
     let value = value.strip_suffix(&[0, 0]).unwrap_or(value);
