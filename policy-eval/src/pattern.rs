@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::Arc;
 
 use policy_model::RuleStatus;
@@ -179,10 +180,10 @@ struct MatchError {
 }
 
 impl MatchError {
-    fn plain(path: &str, msg: String) -> Self {
+    fn plain(path: &PathRef<'_>, msg: String) -> Self {
         Self {
             kind: ErrKind::Plain,
-            path: path.to_owned(),
+            path: path.to_string(),
             msg,
         }
     }
@@ -201,7 +202,7 @@ impl MatchError {
     }
 
     /// Aggregated skip at `path` (P-4.3.4, P-6.3): Kyverno joins the gathered messages.
-    fn aggregated(path: &str, skips: &[MatchError]) -> Self {
+    fn aggregated(path: &PathRef<'_>, skips: &[MatchError]) -> Self {
         let msg = skips
             .iter()
             .map(|e| e.msg.as_str())
@@ -209,7 +210,7 @@ impl MatchError {
             .join("; ");
         Self {
             kind: ErrKind::AggregatedSkip,
-            path: path.to_owned(),
+            path: path.to_string(),
             msg,
         }
     }
@@ -393,7 +394,7 @@ impl CompiledPattern {
     /// Matches a resource (P-2.1): fresh anchor map, walk, classify (P-9.2).
     pub(crate) fn matches(&self, resource: &Value) -> PatternOutcome {
         let mut ctx = AnchorMap::default();
-        match validate_element(&self.root, resource, "/", &mut ctx) {
+        match validate_element(&self.root, resource, &PathRef::Root("/"), &mut ctx) {
             Ok(()) => PatternOutcome::Pass,
             Err(e) => classify(e, &ctx),
         }
@@ -706,7 +707,12 @@ fn go_type(v: &Value) -> &'static str {
 }
 
 /// P-3: `validate_element(res, pat, path)`.
-fn validate_element(node: &Node, res: &Value, path: &str, ctx: &mut AnchorMap) -> MatchResult {
+fn validate_element(
+    node: &Node,
+    res: &Value,
+    path: &PathRef<'_>,
+    ctx: &mut AnchorMap,
+) -> MatchResult {
     match node {
         Node::Object(obj) => match res {
             Value::Object(map) => validate_object(obj, map, path, ctx),
@@ -736,7 +742,7 @@ fn validate_element(node: &Node, res: &Value, path: &str, ctx: &mut AnchorMap) -
 }
 
 /// P-3.3: scalar pattern against a value, or against every element of an array.
-fn validate_scalar(sc: &ScalarNode, res: &Value, path: &str) -> MatchResult {
+fn validate_scalar(sc: &ScalarNode, res: &Value, path: &PathRef<'_>) -> MatchResult {
     let ok = match res {
         Value::Array(items) => items.iter().all(|e| scalar_match(e, &sc.pattern)),
         _ => scalar_match(res, &sc.pattern),
@@ -749,7 +755,7 @@ fn validate_scalar(sc: &ScalarNode, res: &Value, path: &str) -> MatchResult {
 }
 
 /// P-3.3 via P-6.2.2: every element of `items` must match (no copy of the array).
-fn validate_scalar_items(sc: &ScalarNode, items: &[Value], path: &str) -> MatchResult {
+fn validate_scalar_items(sc: &ScalarNode, items: &[Value], path: &PathRef<'_>) -> MatchResult {
     if items.iter().all(|e| scalar_match(e, &sc.pattern)) {
         Ok(())
     } else {
@@ -762,7 +768,7 @@ fn validate_scalar_items(sc: &ScalarNode, items: &[Value], path: &str) -> MatchR
     }
 }
 
-fn scalar_mismatch(sc: &ScalarNode, rendered: &str, path: &str) -> MatchError {
+fn scalar_mismatch(sc: &ScalarNode, rendered: &str, path: &PathRef<'_>) -> MatchError {
     MatchError::plain(
         path,
         format!(
@@ -776,7 +782,7 @@ fn scalar_mismatch(sc: &ScalarNode, rendered: &str, path: &str) -> MatchError {
 fn validate_object(
     obj: &ObjectNode,
     res: &Map<String, Value>,
-    path: &str,
+    path: &PathRef<'_>,
     ctx: &mut AnchorMap,
 ) -> MatchResult {
     if let Some(source) = &obj.expand {
@@ -817,7 +823,7 @@ fn expand_label_keys(source: &Map<String, Value>, res: &Map<String, Value>) -> M
 fn validate_object_compiled(
     obj: &ObjectNode,
     res: &Map<String, Value>,
-    path: &str,
+    path: &PathRef<'_>,
     ctx: &mut AnchorMap,
 ) -> MatchResult {
     ctx.record(&obj.recorded, res);
@@ -850,50 +856,45 @@ fn validate_object_compiled(
     Ok(())
 }
 
-/// `path` + `key` + `/` without the formatting machinery (this runs for every key of every
-/// matched object, P-0.4).
-fn child_key(path: &str, key: &str) -> String {
-    let mut s = String::with_capacity(path.len() + key.len() + 1);
-    s.push_str(path);
-    s.push_str(key);
-    s.push('/');
-    s
+/// A position in the resource, as Kyverno prints it (`/spec/containers/0/image/`), built
+/// lazily: matching descends through every key of every matched object (P-0.4), but the
+/// text is only needed when a mismatch is reported, so it is rendered then.
+#[derive(Clone, Copy, Debug)]
+enum PathRef<'p> {
+    /// The starting text.
+    Root(&'p str),
+    /// `parent` + `key` + `/`.
+    Key(&'p PathRef<'p>, &'p str),
+    /// `parent` + the decimal index + `/`.
+    Index(&'p PathRef<'p>, usize),
 }
 
-/// `path` + the decimal index + `/`.
-fn child_index(path: &str, i: usize) -> String {
-    let mut digits = [0u8; 20];
-    let mut n = i;
-    let mut len = 0usize;
-    loop {
-        if let Some(slot) = digits.get_mut(len) {
-            // n % 10 < 10, so the cast cannot truncate.
-            *slot = b'0' + (n % 10) as u8;
-        }
-        len += 1;
-        n /= 10;
-        if n == 0 || len == digits.len() {
-            break;
+impl fmt::Display for PathRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root(s) => f.write_str(s),
+            Self::Key(parent, key) => {
+                parent.fmt(f)?;
+                f.write_str(key)?;
+                f.write_str("/")
+            }
+            Self::Index(parent, i) => {
+                parent.fmt(f)?;
+                write!(f, "{i}/")
+            }
         }
     }
-    let mut s = String::with_capacity(path.len() + len + 1);
-    s.push_str(path);
-    for d in digits.iter().take(len).rev() {
-        s.push(char::from(*d));
-    }
-    s.push('/');
-    s
 }
 
 /// Runs the handler of one key (P-4.5, P-7).
 fn run_entry(
     entry: &Entry,
     res: &Map<String, Value>,
-    path: &str,
+    path: &PathRef<'_>,
     ctx: &mut AnchorMap,
 ) -> MatchResult {
     let key = entry.key.as_str();
-    let kpath = child_key(path, key);
+    let kpath = PathRef::Key(path, key);
     let present = policy_model::field(res, key);
     match (&entry.value, entry.kind) {
         (EntryValue::Node { star: true, .. }, KeyKind::Plain) => match present {
@@ -914,7 +915,7 @@ fn run_entry(
             }),
             None => Err(MatchError {
                 kind: ErrKind::Conditional,
-                path: kpath,
+                path: kpath.to_string(),
                 msg: "conditional anchor mismatch: conditional anchor key doesn't exist in the \
                       resource"
                     .to_owned(),
@@ -939,7 +940,7 @@ fn run_entry(
             Some(_) => Err(MatchError {
                 kind: ErrKind::Negation,
                 msg: format!("negation anchor matched in resource: {kpath} is not allowed"),
-                path: kpath,
+                path: kpath.to_string(),
             }),
             None => Ok(()),
         },
@@ -956,7 +957,7 @@ fn run_entry(
 fn validate_existence(
     ex: &ExistenceValue,
     res: &Value,
-    kpath: &str,
+    kpath: &PathRef<'_>,
     ctx: &mut AnchorMap,
 ) -> MatchResult {
     let Value::Array(items) = res else {
@@ -987,7 +988,7 @@ fn validate_existence(
         // At least one resource element must match this pattern element (skips do not count).
         let mut found = false;
         for (i, e) in items.iter().enumerate() {
-            if validate_element(p, e, &child_index(kpath, i), ctx).is_ok() {
+            if validate_element(p, e, &PathRef::Index(kpath, i), ctx).is_ok() {
                 found = true;
                 break;
             }
@@ -1003,14 +1004,19 @@ fn validate_existence(
 }
 
 /// P-6: `validate_array(res, pat, path)`.
-fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMap) -> MatchResult {
+fn validate_array(
+    arr: &ArrayNode,
+    res: &[Value],
+    path: &PathRef<'_>,
+    ctx: &mut AnchorMap,
+) -> MatchResult {
     match arr {
         ArrayNode::Empty => Err(MatchError::plain(path, "pattern Array empty".to_owned())),
         ArrayNode::Objects(p) => {
             let mut skips = Vec::new();
             let mut applied = 0usize;
             for (i, e) in res.iter().enumerate() {
-                match validate_element(p, e, &child_index(path, i), ctx) {
+                match validate_element(p, e, &PathRef::Index(path, i), ctx) {
                     Ok(()) => applied += 1,
                     Err(err) if err.is_skip() => skips.push(err),
                     Err(err) => return Err(err),
@@ -1024,7 +1030,7 @@ fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMa
             if res.len() < pats.len() {
                 // P-6.4: empty path → ERROR (P-9.2 step 5).
                 return Err(MatchError::plain(
-                    "",
+                    &PathRef::Root(""),
                     format!(
                         "validate Array failed, array length mismatch, resource Array len is {} \
                          and pattern Array len is {}",
@@ -1036,7 +1042,7 @@ fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMa
             let mut skips = Vec::new();
             let mut applied = 0usize;
             for (i, (p, e)) in pats.iter().zip(res).enumerate() {
-                match validate_element(p, e, &child_index(path, i), ctx) {
+                match validate_element(p, e, &PathRef::Index(path, i), ctx) {
                     Ok(()) => applied += 1,
                     Err(err) if err.is_skip() => skips.push(err),
                     Err(err) => return Err(err),
@@ -1048,7 +1054,7 @@ fn validate_array(arr: &ArrayNode, res: &[Value], path: &str, ctx: &mut AnchorMa
 }
 
 /// Array skip bookkeeping (P-6.3): nothing applied and something skipped → aggregated skip.
-fn aggregate(path: &str, applied: usize, skips: &[MatchError]) -> MatchResult {
+fn aggregate(path: &PathRef<'_>, applied: usize, skips: &[MatchError]) -> MatchResult {
     if applied == 0 && !skips.is_empty() {
         Err(MatchError::aggregated(path, skips))
     } else {
@@ -1794,10 +1800,21 @@ mod tests {
 
     #[test]
     fn p_0_4_child_paths() {
-        assert_eq!(child_key("/spec/", "containers"), "/spec/containers/");
-        assert_eq!(child_index("/spec/containers/", 0), "/spec/containers/0/");
-        assert_eq!(child_index("/", 1234567), "/1234567/");
-        assert_eq!(child_index("", usize::MAX), format!("{}/", usize::MAX));
+        let spec = PathRef::Root("/spec/");
+        let containers = PathRef::Key(&spec, "containers");
+        assert_eq!(containers.to_string(), "/spec/containers/");
+        assert_eq!(
+            PathRef::Index(&containers, 0).to_string(),
+            "/spec/containers/0/"
+        );
+        assert_eq!(
+            PathRef::Index(&PathRef::Root("/"), 1234567).to_string(),
+            "/1234567/"
+        );
+        assert_eq!(
+            PathRef::Index(&PathRef::Root(""), usize::MAX).to_string(),
+            format!("{}/", usize::MAX)
+        );
     }
 
     #[test]
