@@ -1,14 +1,16 @@
-//! Arbitrary policies × arbitrary resources through the engine: never panics, deterministic.
-//! Input: policy YAML, a `\n#----\n` separator line, resource YAML.
+//! Arbitrary policies × arbitrary resources through the engine: never panics, deterministic,
+//! and `evaluate_batch` agrees with one-by-one evaluation.
+//! Input: policy YAML, a `#----` separator line, resource YAML.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use policy_eval::{Engine, EvalContext};
 use policy_model::Document;
+use policyctl_fuzz::{split2, text};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
-    let (policies, resources) = text.split_once("\n#----\n").unwrap_or((text, ""));
+    let Some(text) = text(data) else { return };
+    let (policies, resources) = split2(text);
     let policies: Vec<_> = policy_model::load_str("p", policies)
         .documents
         .into_iter()
@@ -17,12 +19,18 @@ fuzz_target!(|data: &[u8]| {
             _ => None,
         })
         .collect();
-    let Ok(engine) = Engine::builder().policies(policies).build() else { return };
+    let Ok(engine) = Engine::builder().policies(policies).build() else {
+        return;
+    };
     let ctx = EvalContext::default();
-    for r in policy_model::load_str("r", resources).documents {
-        let Ok(v) = r.document.to_value() else { continue };
-        let a = engine.evaluate(&v, &ctx);
-        let b = engine.evaluate(&v, &ctx);
-        assert_eq!(a, b);
+    let resources: Vec<_> = policy_model::load_str("r", resources)
+        .documents
+        .into_iter()
+        .filter_map(|r| r.document.to_value().ok())
+        .collect();
+    let one_by_one: Vec<_> = resources.iter().map(|v| engine.evaluate(v, &ctx)).collect();
+    for (v, a) in resources.iter().zip(&one_by_one) {
+        assert_eq!(*a, engine.evaluate(v, &ctx));
     }
+    assert_eq!(engine.evaluate_batch(&resources, &ctx), one_by_one);
 });

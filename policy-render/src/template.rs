@@ -182,10 +182,10 @@ impl Engine {
         let mut out = RenderError::new(kind, message)
             .with_file(file)
             .with_line(e.line());
-        if kind == RenderErrorKind::Undefined {
-            if let Some(s) = snippet {
-                out = out.with_values_path(values_path(&s));
-            }
+        if kind == RenderErrorKind::Undefined
+            && let Some(s) = snippet
+        {
+            out = out.with_values_path(values_path(&s));
         }
         out
     }
@@ -296,9 +296,22 @@ fn string_of(v: &Value) -> String {
     }
 }
 
-fn indent_str(s: &str, n: usize) -> String {
+/// Longest text `indent`/`nindent` may produce (minijinja's own limit for `*`): a huge
+/// width is a template error, not an allocation failure (found by `fuzz/` target `template`).
+const MAX_INDENTED_LEN: usize = 100_000_000;
+
+fn indent_str(s: &str, n: usize) -> Result<String, Error> {
+    let lines = s.matches('\n').count() + 1;
+    let len = lines
+        .checked_mul(n)
+        .and_then(|pad| pad.checked_add(s.len()));
+    if len.is_none_or(|len| len > MAX_INDENTED_LEN) {
+        return Err(tmpl_error(format!(
+            "indent({n}): the indented text would be too large"
+        )));
+    }
     let pad = " ".repeat(n);
-    format!("{pad}{}", s.replace('\n', &format!("\n{pad}")))
+    Ok(format!("{pad}{}", s.replace('\n', &format!("\n{pad}"))))
 }
 
 /// Go's `%q` for a string.
@@ -394,7 +407,7 @@ fn register_filters(env: &mut Environment<'static>) {
     });
     env.add_filter("indent", |v: &Value, n: usize| indent_str(&string_of(v), n));
     env.add_filter("nindent", |v: &Value, n: usize| {
-        format!("\n{}", indent_str(&string_of(v), n))
+        indent_str(&string_of(v), n).map(|s| format!("\n{s}"))
     });
     env.add_filter("quote", |v: &Value| -> Result<String, Error> {
         if v.is_undefined() {
@@ -625,6 +638,18 @@ mod tests {
         assert_eq!(e.kind, RenderErrorKind::TemplateSyntax, "{e}");
         assert_eq!(e.file.as_deref(), Some("chart/templates/t.yaml"));
         assert!(e.line.is_some(), "{e}");
+    }
+
+    #[test]
+    fn indent_width_is_bounded() {
+        // fuzz/regressions/template/indent-huge.yaml: aborted on a failed allocation.
+        for src in [
+            "[[ 'x' | indent(100000000000) ]]",
+            "[[ 'x' | nindent(18446744073709551615) ]]",
+        ] {
+            let e = render(src, serde_json::json!({})).unwrap_err();
+            assert!(e.message.contains("too large"), "{e}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: the project's developer commands.
 //!
-//! - `ci`: everything CI checks — `tidy`, then `test`, then docs with warnings denied.
+//! - `ci`: everything CI checks — `tidy`, `test`, `doc`, `conformance`, the fuzz replay
+//!   (`fuzz --replay`) and `e2e`.
 //! - `tidy`: `cargo fmt --check` and clippy with `-D warnings` on all targets.
 //! - `test`: all tests of the workspace.
 //! - `doc`: `cargo doc` with warnings denied.
@@ -10,15 +11,18 @@
 //! - `bench [CRITERION ARGS]`: `cargo bench -p policy-eval --bench eval`, the engine against
 //!   the hand-written floor (`policy-eval/benches/README.md`); arguments go to criterion,
 //!   e.g. `--warm-up-time 1 --measurement-time 3`.
-//!
-//! `fuzz` arrives with its issue; asking for it now says so and fails rather than pretending
-//! to succeed.
+//! - `fuzz [TARGET...] [--seconds N] | --replay`: cargo-fuzz runs, or the CI replay of seeds
+//!   and regressions (`fuzz.rs`, `fuzz/README.md`).
+//! - `screenshot-report [--out PATH]`: a PNG of the example HTML report, via headless
+//!   Chromium (`screenshot.rs`).
 
 // xtask is a developer tool: it reads the environment and runs processes.
 #![allow(clippy::disallowed_methods)]
 
 mod conformance;
 mod e2e;
+mod fuzz;
+mod screenshot;
 
 use std::process::Command;
 
@@ -27,7 +31,7 @@ use anyhow::{Context, bail};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
-        bail!("usage: cargo xtask <ci|tidy|test|doc|conformance|bench>");
+        bail!("usage: cargo xtask <ci|tidy|test|doc|conformance|e2e|bench|fuzz|screenshot-report>");
     };
     match cmd.as_str() {
         "ci" => ci(),
@@ -37,100 +41,14 @@ fn main() -> anyhow::Result<()> {
         "conformance" => conformance_cmd(&args[1..]),
         "e2e" => e2e::run(),
         "bench" => bench(&args[1..]),
-        "fuzz" => fuzz(&args[1..]),
+        "fuzz" => fuzz::run(&args[1..]),
+        "screenshot-report" => screenshot::run(&args[1..]),
         other => {
-            bail!("unknown command `{other}`; try ci, tidy, test, doc, conformance, bench or fuzz")
-        }
-    }
-}
-
-const FUZZ_TARGETS: [&str; 3] = ["load", "validate", "evaluate"];
-
-/// `cargo xtask fuzz [TARGET] [--seconds N]`: runs one or all cargo-fuzz targets, installing
-/// cargo-fuzz when missing. The stable toolchain accepts cargo-fuzz's nightly flags with
-/// `RUSTC_BOOTSTRAP=1`. Seeds are copied from the conformance corpus at run time into the
-/// git-ignored `fuzz/corpus/`.
-fn fuzz(args: &[String]) -> anyhow::Result<()> {
-    let mut seconds = 60u64;
-    let mut targets: Vec<String> = Vec::new();
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--seconds" => {
-                seconds = it
-                    .next()
-                    .context("--seconds needs a number")?
-                    .parse()
-                    .context("--seconds needs a number")?
-            }
-            t if FUZZ_TARGETS.contains(&t) => targets.push(t.to_owned()),
-            other => bail!(
-                "unknown fuzz target or option `{other}`; targets: {}",
-                FUZZ_TARGETS.join(", ")
-            ),
-        }
-    }
-    if targets.is_empty() {
-        targets = FUZZ_TARGETS.iter().map(|t| (*t).to_owned()).collect();
-    }
-    let cargo_bin = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let have_fuzz = Command::new(&cargo_bin)
-        .args(["fuzz", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !have_fuzz {
-        cargo(&["install", "cargo-fuzz", "--locked"])?;
-    }
-    let root = conformance::workspace_root();
-    let fuzz_dir = root.join("fuzz");
-    let corpus = conformance::default_corpus();
-    for target in &targets {
-        let seeds = fuzz_dir.join("corpus").join(target);
-        std::fs::create_dir_all(&seeds)?;
-        if seeds.read_dir()?.next().is_none() {
-            copy_seeds(&corpus, &seeds, 400)?;
-        }
-        eprintln!("$ RUSTC_BOOTSTRAP=1 cargo fuzz run {target} ({seconds}s)");
-        let status = Command::new(&cargo_bin)
-            .current_dir(&fuzz_dir)
-            .env("RUSTC_BOOTSTRAP", "1")
-            .args(["fuzz", "run", target.as_str()])
-            .arg(&seeds)
-            .args([
-                "--",
-                "-dict=kyverno.dict",
-                &format!("-max_total_time={seconds}"),
-            ])
-            .status()
-            .context("running cargo fuzz")?;
-        if !status.success() {
             bail!(
-                "fuzz target `{target}` failed ({status}); the crash input is under fuzz/artifacts/{target}/ — turn it into a regression test"
-            );
+                "unknown command `{other}`; try ci, tidy, test, doc, conformance, e2e, bench, fuzz or screenshot-report"
+            )
         }
     }
-    Ok(())
-}
-
-fn copy_seeds(from: &std::path::Path, to: &std::path::Path, limit: usize) -> anyhow::Result<()> {
-    let mut stack = vec![from.to_path_buf()];
-    let mut n = 0;
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        paths.sort();
-        for p in paths {
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "yaml") && n < limit {
-                std::fs::copy(&p, to.join(format!("seed-{n}.yaml")))?;
-                n += 1;
-            }
-        }
-    }
-    Ok(())
 }
 
 fn bench(extra: &[String]) -> anyhow::Result<()> {
@@ -246,6 +164,7 @@ fn ci() -> anyhow::Result<()> {
     let (passed, failed) = test()?;
     doc()?;
     conformance_cmd(&[])?;
+    fuzz::replay(&fuzz::TARGETS)?;
     if e2e::nested() {
         eprintln!("xtask ci: inside the e2e clone; not cloning again");
     } else {
