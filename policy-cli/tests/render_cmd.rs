@@ -125,3 +125,38 @@ fn build_failed_patch_exits_1_with_context() {
         stderr(&o)
     );
 }
+
+/// Nothing lost (issue 9): a build that fails leaves the output directory of the last good
+/// build as it was, and a good build leaves no temporary files behind.
+#[test]
+fn a_failed_build_leaves_earlier_outputs_intact() {
+    let dir = std::env::temp_dir().join(format!("policyctl-build-intact-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = policyctl(&["build", "overlays/production", "-o", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let snapshot = |dir: &std::path::Path| {
+        let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    std::fs::read_to_string(&p).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(&dir);
+    assert_eq!(before.len(), 4);
+    assert!(
+        before.iter().all(|(name, _)| !name.ends_with(".tmp")),
+        "{before:?}"
+    );
+    // A cyclic overlay fails before anything is written.
+    let o = policyctl(&["build", "errors/cycle-a", "-o", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(snapshot(&dir), before);
+    let _ = std::fs::remove_dir_all(&dir);
+}
