@@ -465,8 +465,11 @@ impl<R: BufRead> Iterator for DocumentReader<R> {
                 let format = self.format.unwrap_or(Format::Yaml);
                 return self.take_segment(format).map(Ok);
             }
+            let mut read = read;
             if self.line_no == 0 && self.line.starts_with('\u{feff}') {
                 self.line.drain(..'\u{feff}'.len_utf8());
+                // Offsets count from after the BOM, as in `load_bytes`, which drops it first.
+                read = read.saturating_sub('\u{feff}'.len_utf8());
             }
             let format = match self.format {
                 Some(f) => f,
@@ -597,6 +600,21 @@ mod tests {
                 "document {}",
                 s.index
             );
+        }
+    }
+
+    #[test]
+    fn reader_offsets_after_a_bom_match_load_bytes() {
+        // fuzz/regressions/load/bom-second-document.yaml: the reader counted the BOM's three
+        // bytes, `load_bytes` (BOM dropped first) did not.
+        for bytes in [
+            &b"\xef\xbb\xbfa: 1\n---\nb: 2\n"[..],
+            b"\xef\xbb\xbf\n{\"a\": 1}\n{\"b\": 2}\n",
+        ] {
+            let in_memory = load_bytes("s", bytes);
+            let streamed = load_reader("s", bytes);
+            assert_eq!(in_memory.documents.len(), 2);
+            assert_eq!(in_memory.documents, streamed.documents);
         }
     }
 
