@@ -484,7 +484,7 @@ fn text(
     for r in results.iter().filter(|r| {
         matches!(r.status, RuleStatus::Fail | RuleStatus::Warn) || args.detailed_results
     }) {
-        let key = (r.policy.clone(), resource_text(r));
+        let key = (r.policy.to_string(), resource_text(r));
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(r),
             None => groups.push((key, vec![r])),
@@ -603,7 +603,7 @@ fn sarif(results: &[RuleResult]) -> Value {
         items.push(json!({
             "ruleId": id,
             "level": level,
-            "message": {"text": if r.message.is_empty() { "validation failed".to_owned() } else { r.message.clone() }},
+            "message": {"text": if r.message.is_empty() { "validation failed" } else { r.message.as_str() }},
             "locations": [{"logicalLocations": [{"fullyQualifiedName": format!("{}/{}/{}/{}", r.resource.api_version, r.resource.kind, r.resource.namespace, r.resource.name), "kind": "resource"}]}],
         }));
     }

@@ -240,11 +240,11 @@ fn evaluate(
                 .unwrap_or(&r.rule);
             out.insert(
                 (
-                    r.policy.clone(),
+                    r.policy.to_string(),
                     base_rule.to_owned(),
                     r.resource.to_string(),
                 ),
-                (r.status, r.mode, r.message.clone()),
+                (r.status, r.mode, r.message.to_string()),
             );
         }
     }

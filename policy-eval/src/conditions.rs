@@ -6,12 +6,13 @@
 
 use std::cmp::Ordering;
 
-use policy_model::RuleStatus;
 use policy_model::policy::{AnyAllConditions, Condition, Conditions};
+use policy_model::{RuleStatus, SmolStr};
 use serde_json::{Number, Value};
 
 use crate::duration::parse_go_duration;
 use crate::gofmt;
+use crate::label::RuleLabel;
 use crate::pattern;
 use crate::quantity::Quantity;
 use crate::wildcard;
@@ -187,7 +188,7 @@ pub(crate) fn evaluate_exception_block(
 /// CV-3.1: `None` when the rule continues; otherwise the rule's `skip` or `error` response.
 pub(crate) fn preconditions_response(
     result: &Result<BlockOutcome, String>,
-) -> Option<(RuleStatus, String)> {
+) -> Option<(RuleStatus, SmolStr)> {
     match result {
         Ok(o) if o.passed => None,
         Ok(o) => {
@@ -196,11 +197,11 @@ pub(crate) fn preconditions_response(
                 msg.push_str("; ");
                 msg.push_str(&o.joined_messages());
             }
-            Some((RuleStatus::Skip, msg))
+            Some((RuleStatus::Skip, msg.into()))
         }
         Err(e) => Some((
             RuleStatus::Error,
-            format!("failed to evaluate preconditions: {e}"),
+            format!("failed to evaluate preconditions: {e}").into(),
         )),
     }
 }
@@ -208,24 +209,19 @@ pub(crate) fn preconditions_response(
 /// CV-3.2 / CV-3.3: the rule response of `validate.deny` for rule `rule` with optional
 /// `validate.message` (unsubstituted); `substitute` resolves `{{ }}` in the joined message.
 pub(crate) fn deny_response(
-    rule: &str,
+    rule: &RuleLabel,
     validate_message: Option<&str>,
     result: &Result<BlockOutcome, String>,
     substitute: &mut dyn FnMut(&Value) -> Result<Value, String>,
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     let outcome = match result {
         Err(e) => {
             return (
                 RuleStatus::Error,
-                format!("failed to check deny conditions: {e}"),
+                format!("failed to check deny conditions: {e}").into(),
             );
         }
-        Ok(o) if !o.passed => {
-            return (
-                RuleStatus::Pass,
-                format!("validation rule '{rule}' passed."),
-            );
-        }
+        Ok(o) if !o.passed => return (RuleStatus::Pass, rule.passed()),
         Ok(o) => o,
     };
     // CV-3.3: `validate.message` first, then the true-condition messages.
@@ -237,7 +233,7 @@ pub(crate) fn deny_response(
     if parts.is_empty() {
         return (
             RuleStatus::Fail,
-            format!("validation error: rule {rule} failed"),
+            format!("validation error: rule {rule} failed").into(),
         );
     }
     let joined = parts.join("; ");
@@ -247,7 +243,7 @@ pub(crate) fn deny_response(
             .to_owned(),
         Err(_) => outcome.messages.join("; "),
     };
-    (RuleStatus::Fail, msg)
+    (RuleStatus::Fail, msg.into())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -905,6 +901,10 @@ impl Ord for SemVer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn label(name: &str) -> RuleLabel {
+        RuleLabel::new(name, 0)
+    }
     use serde_json::json;
 
     /// One operator row: `key operator value → expect`.
@@ -1190,7 +1190,7 @@ mod tests {
                 messages: vec!["a".into(), "b".into()],
                 legacy: false
             })),
-            Some((RuleStatus::Skip, "preconditions not met; a; b".to_owned()))
+            Some((RuleStatus::Skip, "preconditions not met; a; b".into()))
         );
         assert_eq!(
             preconditions_response(&Ok(BlockOutcome {
@@ -1198,13 +1198,13 @@ mod tests {
                 messages: vec![],
                 legacy: true
             })),
-            Some((RuleStatus::Skip, "preconditions not met".to_owned()))
+            Some((RuleStatus::Skip, "preconditions not met".into()))
         );
         assert_eq!(
             preconditions_response(&Err("x".into())),
             Some((
                 RuleStatus::Error,
-                "failed to evaluate preconditions: x".to_owned()
+                "failed to evaluate preconditions: x".into()
             ))
         );
     }
@@ -1226,7 +1226,7 @@ mod tests {
         // CV-3.2
         assert_eq!(
             deny_response(
-                "r",
+                &label("r"),
                 None,
                 &Ok(BlockOutcome {
                     passed: false,
@@ -1235,37 +1235,34 @@ mod tests {
                 }),
                 &mut sub
             ),
-            (RuleStatus::Pass, "validation rule 'r' passed.".to_owned())
+            (RuleStatus::Pass, "validation rule 'r' passed.".into())
         );
         assert_eq!(
-            deny_response("r", None, &Err("e".into()), &mut sub),
+            deny_response(&label("r"), None, &Err("e".into()), &mut sub),
             (
                 RuleStatus::Error,
-                "failed to check deny conditions: e".to_owned()
+                "failed to check deny conditions: e".into()
             )
         );
         // CV-3.3
         assert_eq!(
-            deny_response("r", None, &yes(vec![]), &mut sub),
-            (
-                RuleStatus::Fail,
-                "validation error: rule r failed".to_owned()
-            )
+            deny_response(&label("r"), None, &yes(vec![]), &mut sub),
+            (RuleStatus::Fail, "validation error: rule r failed".into())
         );
         assert_eq!(
-            deny_response("r", Some("m"), &yes(vec!["c1"]), &mut sub),
-            (RuleStatus::Fail, "m; c1".to_owned())
+            deny_response(&label("r"), Some("m"), &yes(vec!["c1"]), &mut sub),
+            (RuleStatus::Fail, "m; c1".into())
         );
         assert_eq!(
-            deny_response("r", Some("{{name}}"), &yes(vec![]), &mut sub),
-            (RuleStatus::Fail, "web".to_owned())
+            deny_response(&label("r"), Some("{{name}}"), &yes(vec![]), &mut sub),
+            (RuleStatus::Fail, "web".into())
         );
         assert_eq!(
-            deny_response("r", Some("{{num}}"), &yes(vec![]), &mut sub).1,
+            deny_response(&label("r"), Some("{{num}}"), &yes(vec![]), &mut sub).1,
             "the produced message didn't resolve to a string, check your policy definition."
         );
         assert_eq!(
-            deny_response("r", Some("{{fail}}"), &yes(vec!["c1"]), &mut sub).1,
+            deny_response(&label("r"), Some("{{fail}}"), &yes(vec!["c1"]), &mut sub).1,
             "c1"
         );
     }

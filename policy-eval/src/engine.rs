@@ -13,7 +13,9 @@ use policy_model::policy::{
     Validation,
 };
 use policy_model::validate::{ProblemSeverity, validate_policy};
-use policy_model::{FailureAction, KyvernoPolicy, ResourceId, ResourceRef, RuleResult, RuleStatus};
+use policy_model::{
+    FailureAction, KyvernoPolicy, ResourceId, ResourceRef, RuleResult, RuleStatus, SmolStr,
+};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -22,6 +24,7 @@ use crate::conditions;
 use crate::context::{EvalContext, Operation, apply_values, images};
 use crate::jmespath::types::FnEnv;
 use crate::jmespath::{Expression, JmesError};
+use crate::label::RuleLabel;
 use crate::matching::{self, MatchSubject, RequestUser};
 use crate::pattern;
 use crate::variables::{self, Resolver, VarError};
@@ -48,8 +51,15 @@ pub enum BuildError {
 
 struct CompiledPolicy {
     policy: KyvernoPolicy,
-    qualified: String,
+    /// The names and annotations every result of the policy carries, shared (O(1) clones).
+    qualified: SmolStr,
+    name: SmolStr,
+    category: Option<SmolStr>,
+    severity: Option<SmolStr>,
+    scored: bool,
     rules: ExpandedRules,
+    /// Per expanded rule: its name and pass messages.
+    labels: Vec<RuleLabel>,
     /// Per expanded rule: its patterns compiled once, when they hold no variables.
     patterns: Vec<Option<RulePatterns>>,
     /// Per expanded rule: the kinds its `match` can select, when known statically (the
@@ -227,8 +237,22 @@ impl EngineBuilder {
                 .map(|(r, _)| compile_patterns(r))
                 .collect();
             let kinds = rules.rules.iter().map(|(r, _)| kind_index(r)).collect();
+            let labels = rules
+                .rules
+                .iter()
+                .map(|(r, _)| {
+                    let any = r.validate.as_ref().and_then(|v| v.any_pattern.as_ref());
+                    RuleLabel::new(&r.name, any.and_then(Value::as_array).map_or(0, Vec::len))
+                })
+                .collect();
             let uses_images = text.contains("images");
+            let ann = policy.annotations();
             policies.push(CompiledPolicy {
+                name: SmolStr::new(policy.name()),
+                category: ann.category().map(SmolStr::new),
+                severity: ann.severity_raw().map(SmolStr::new),
+                scored: ann.scored(),
+                labels,
                 patterns,
                 kinds,
                 uses_images,
@@ -236,7 +260,7 @@ impl EngineBuilder {
                 has_mutate: spec_rules.iter().any(|r| r.mutate.is_some()),
                 has_generate: spec_rules.iter().any(|r| r.generate.is_some()),
                 has_verify_images: spec_rules.iter().any(|r| r.verify_images.is_some()),
-                qualified,
+                qualified: qualified.into(),
                 rules,
                 policy,
             });
@@ -277,9 +301,9 @@ fn collect_expressions(v: &Value, f: &mut dyn FnMut(&str)) {
 #[derive(Clone, Debug, PartialEq)]
 pub struct PolicyResponse {
     /// The policy as reported (`<ns>/<name>` for a namespaced Policy).
-    pub policy: String,
+    pub policy: SmolStr,
     /// The policy's plain name.
-    pub name: String,
+    pub name: SmolStr,
     /// Which stage produced it (validate, mutate, generate).
     pub stage: Stage,
     /// Rule results, in rule order. Rules that did not match have no result.
@@ -343,7 +367,7 @@ impl Engine {
 
     /// Evaluates every policy against one resource. Pure: everything comes from `ctx`.
     pub fn evaluate(&self, resource: &Value, ctx: &EvalContext) -> Evaluation {
-        let mut responses = Vec::new();
+        let mut responses = Vec::with_capacity(self.inner.policies.len());
         let mut run = Run::new(&self.inner, resource, ctx);
         for (index, p) in self.inner.policies.iter().enumerate() {
             if p.has_mutate {
@@ -587,7 +611,7 @@ impl<'a> Run<'a> {
         self.set_policy_operation(policy);
         let response = |results| PolicyResponse {
             policy: p.qualified.clone(),
-            name: policy.name().to_owned(),
+            name: p.name.clone(),
             stage,
             results,
         };
@@ -609,7 +633,8 @@ impl<'a> Run<'a> {
             namespace_labels: self.namespace_labels(),
             ..self.subject.clone()
         };
-        for (index, (rule, variant)) in p.rules.rules.iter().enumerate() {
+        let rules = p.rules.rules.iter().zip(&p.labels);
+        for (index, ((rule, variant), label)) in rules.enumerate() {
             let in_stage = match stage {
                 Stage::Validate => rule.validate.is_some(),
                 Stage::Mutate => rule.mutate.is_some(),
@@ -629,7 +654,7 @@ impl<'a> Run<'a> {
             if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
                 continue;
             }
-            let Some(result) = self.evaluate_rule(p, index, rule, stage) else {
+            let Some(result) = self.evaluate_rule(p, index, label, rule, stage) else {
                 continue;
             };
             let stop = policy.spec.apply_rules.as_deref() == Some("One")
@@ -645,21 +670,20 @@ impl<'a> Run<'a> {
     fn result(
         &self,
         p: &CompiledPolicy,
+        label: &RuleLabel,
         rule: &Rule,
         status: RuleStatus,
-        message: String,
+        message: SmolStr,
     ) -> RuleResult {
-        let ann = p.policy.annotations();
-        let scored = ann.scored();
         // CLI-6.6 / CLI-9.4: an unscored policy's failures are warnings.
-        let status = if status == RuleStatus::Fail && !scored {
+        let status = if status == RuleStatus::Fail && !p.scored {
             RuleStatus::Warn
         } else {
             status
         };
         RuleResult {
             policy: p.qualified.clone(),
-            rule: rule.name.clone(),
+            rule: label.name().clone(),
             resource: self.id.clone(),
             status,
             message,
@@ -667,9 +691,9 @@ impl<'a> Run<'a> {
             path: None,
             exceptions: Vec::new(),
             properties: BTreeMap::new(),
-            category: ann.category().map(str::to_owned),
-            severity: ann.severity_raw().map(str::to_owned),
-            scored,
+            category: p.category.clone(),
+            severity: p.severity.clone(),
+            scored: p.scored,
         }
     }
 
@@ -721,6 +745,7 @@ impl<'a> Run<'a> {
         &self,
         p: &CompiledPolicy,
         index: usize,
+        label: &RuleLabel,
         rule: &Rule,
         stage: Stage,
     ) -> Option<RuleResult> {
@@ -733,12 +758,13 @@ impl<'a> Run<'a> {
         if let Some(feature) = unsupported {
             return Some(self.result(
                 p,
+                label,
                 rule,
                 RuleStatus::Error,
-                format!("{UNSUPPORTED}{feature}"),
+                format!("{UNSUPPORTED}{feature}").into(),
             ));
         }
-        let first = self.evaluate_validate(p, index, rule, None)?;
+        let first = self.evaluate_validate(p, index, label, rule, None)?;
         // MR-7.3: UPDATE with pre-existing violations.
         let is_pss = rule
             .validate
@@ -760,7 +786,7 @@ impl<'a> Run<'a> {
                 .unwrap_or(true);
             if action == FailureAction::Enforce && allow {
                 let base_ctx = self.base_context(p);
-                let old_status = self.evaluate_as_create_on_old(p, index, rule, &base_ctx);
+                let old_status = self.evaluate_as_create_on_old(p, index, label, rule, &base_ctx);
                 // MR-7.3.3: for PSS, equal statuses other than pass become skip; otherwise a
                 // fail on both objects becomes skip.
                 let pre_existing = if is_pss {
@@ -769,15 +795,15 @@ impl<'a> Run<'a> {
                     old_status == RuleStatus::Fail
                 };
                 if pre_existing {
-                    return Some(
-                        self.result(
-                            p,
-                            rule,
-                            RuleStatus::Skip,
-                            "skipping the rule evaluation as pre-existing violations are allowed"
-                                .to_owned(),
+                    return Some(self.result(
+                        p,
+                        label,
+                        rule,
+                        RuleStatus::Skip,
+                        SmolStr::new_static(
+                            "skipping the rule evaluation as pre-existing violations are allowed",
                         ),
-                    );
+                    ));
                 }
             }
         }
@@ -789,6 +815,7 @@ impl<'a> Run<'a> {
         &self,
         p: &CompiledPolicy,
         index: usize,
+        label: &RuleLabel,
         rule: &Rule,
         base_ctx: &Value,
     ) -> RuleStatus {
@@ -813,7 +840,7 @@ impl<'a> Run<'a> {
             req.insert("object".into(), old);
             req.insert("oldObject".into(), Value::Null);
         }
-        self.evaluate_validate(p, index, rule, Some(ctx))
+        self.evaluate_validate(p, index, label, rule, Some(ctx))
             .map_or(RuleStatus::Skip, |r| r.status)
     }
 
@@ -823,6 +850,7 @@ impl<'a> Run<'a> {
         &self,
         p: &CompiledPolicy,
         index: usize,
+        label: &RuleLabel,
         rule: &Rule,
         preset: Option<Value>,
     ) -> Option<RuleResult> {
@@ -840,7 +868,7 @@ impl<'a> Run<'a> {
             && let Some((status, msg)) =
                 conditions::preconditions_response(&evaluate_conditions(pre, &resolver))
         {
-            return Some(self.result(p, rule, status, msg));
+            return Some(self.result(p, label, rule, status, msg));
         }
         // Exceptions (MR-11).
         let matched = self.matching_exceptions(p, rule, &resolver, &self.inner.exceptions);
@@ -880,22 +908,22 @@ impl<'a> Run<'a> {
                     let out =
                         crate::pss::evaluate(&rule.name, ps, &pss_exclusions, &resolver.object());
                     if out.status == RuleStatus::Fail {
-                        (RuleStatus::Fail, out.message, out.properties)
+                        (RuleStatus::Fail, out.message.into(), out.properties)
                     } else {
                         let msg = format!(
                             "rule is skipped due to policy exceptions {}",
                             keys.join(",")
                         );
-                        (RuleStatus::Skip, msg, BTreeMap::new())
+                        (RuleStatus::Skip, msg.into(), BTreeMap::new())
                     }
                 }
                 _ => (
                     RuleStatus::Skip,
-                    format!("rule is skipped due to policy exceptions{}", keys.join(",")),
+                    format!("rule is skipped due to policy exceptions{}", keys.join(",")).into(),
                     BTreeMap::new(),
                 ),
             };
-            let mut r = self.result(p, rule, status, message);
+            let mut r = self.result(p, label, rule, status, message);
             r.properties = properties;
             r.properties.insert("exceptions".into(), keys.join(","));
             r.exceptions = keys;
@@ -905,17 +933,18 @@ impl<'a> Run<'a> {
         let Some(v) = &rule.validate else {
             return Some(self.result(
                 p,
+                label,
                 rule,
                 RuleStatus::Error,
-                "rule has no validate block".to_owned(),
+                SmolStr::new_static("rule has no validate block"),
             ));
         };
         let precompiled = p.patterns.get(index).and_then(Option::as_ref);
-        let (status, message) = self.validate_body(rule, v, &resolver, precompiled);
+        let (status, message) = self.validate_body(label, rule, v, &resolver, precompiled);
         if message == NO_RESPONSE {
             return None;
         }
-        let mut r = self.result(p, rule, status, message);
+        let mut r = self.result(p, label, rule, status, message);
         r.properties.extend(resolver.properties.take());
         note(&mut r);
         Some(r)
@@ -971,43 +1000,50 @@ impl<'a> Run<'a> {
     /// MR-7.1: the validate sub-rule, in precedence order.
     fn validate_body(
         &self,
+        label: &RuleLabel,
         rule: &Rule,
         v: &Validation,
         resolver: &ContextResolver<'_>,
         precompiled: Option<&RulePatterns>,
-    ) -> (RuleStatus, String) {
+    ) -> (RuleStatus, SmolStr) {
         if v.manifests.is_some() {
             return (
                 RuleStatus::Error,
-                format!("{UNSUPPORTED}validate.manifests"),
+                format!("{UNSUPPORTED}validate.manifests").into(),
             );
         }
         if let Some(ps) = &v.pod_security {
             if self.op == Operation::Delete {
                 // MR-8.1: on DELETE podSecurity rules produce no response.
-                return (RuleStatus::Skip, NO_RESPONSE.to_owned());
+                return (RuleStatus::Skip, SmolStr::new_static(NO_RESPONSE));
             }
             let out = crate::pss::evaluate(&rule.name, ps, &[], &resolver.object());
             *resolver.properties.borrow_mut() = out.properties;
-            return (out.status, out.message);
+            return (out.status, out.message.into());
         }
         if v.cel.is_some() {
-            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.cel"));
+            return (
+                RuleStatus::Error,
+                format!("{UNSUPPORTED}validate.cel").into(),
+            );
         }
         if v.assert.is_some() {
-            return (RuleStatus::Error, format!("{UNSUPPORTED}validate.assert"));
+            return (
+                RuleStatus::Error,
+                format!("{UNSUPPORTED}validate.assert").into(),
+            );
         }
         if let Some(deny) = &v.deny {
-            return self.deny(rule, v, deny.conditions.as_ref(), resolver);
+            return self.deny(label, v, deny.conditions.as_ref(), resolver);
         }
         if v.pattern.is_some() || v.any_pattern.is_some() {
             if self.op == Operation::Delete {
                 // MR-4: on DELETE pattern rules produce no response.
-                return (RuleStatus::Skip, NO_RESPONSE.to_owned());
+                return (RuleStatus::Skip, SmolStr::new_static(NO_RESPONSE));
             }
             let object = resolver.object();
             return self.patterns(
-                rule,
+                label,
                 v,
                 v.pattern.as_ref(),
                 v.any_pattern.as_ref(),
@@ -1017,60 +1053,59 @@ impl<'a> Run<'a> {
             );
         }
         if let Some(foreach) = &v.foreach {
-            return self.foreach(rule, v, foreach, resolver, 0);
+            return self.foreach(label, v, foreach, resolver, 0);
         }
-        (
-            RuleStatus::Pass,
-            format!("validation rule '{}' passed.", rule.name),
-        )
+        (RuleStatus::Pass, label.passed())
     }
 
-    fn message(&self, v: &Validation, resolver: &ContextResolver<'_>) -> Option<String> {
+    /// `validate.message`, substituted; borrowed when it holds no variables.
+    fn message<'v>(
+        &self,
+        v: &'v Validation,
+        resolver: &ContextResolver<'_>,
+    ) -> Option<Cow<'v, str>> {
         let m = v.message.as_deref()?;
         if !variables::may_change(m) {
-            return Some(m.to_owned());
+            return Some(Cow::Borrowed(m));
         }
         match variables::substitute_str(m, resolver) {
-            Ok(Value::String(s)) => Some(s),
-            Ok(other) => Some(other.to_string()),
-            Err(_) => Some(m.to_owned()),
+            Ok(Value::String(s)) => Some(Cow::Owned(s)),
+            Ok(other) => Some(Cow::Owned(other.to_string())),
+            Err(_) => Some(Cow::Borrowed(m)),
         }
     }
 
     fn deny(
         &self,
-        rule: &Rule,
+        label: &RuleLabel,
         v: &Validation,
         conditions: Option<&Conditions>,
         resolver: &ContextResolver<'_>,
-    ) -> (RuleStatus, String) {
+    ) -> (RuleStatus, SmolStr) {
         // An absent block holds (CV-1.4): `deny: {}` always denies.
         let outcome = conditions::evaluate_optional_block(conditions, &mut |v: &Value| {
             substitute_if_needed(v, resolver).map_err(|e| e.to_string())
         });
-        conditions::deny_response(
-            &rule.name,
-            v.message.as_deref(),
-            &outcome,
-            &mut |m: &Value| substitute_if_needed(m, resolver).map_err(|e| e.to_string()),
-        )
+        conditions::deny_response(label, v.message.as_deref(), &outcome, &mut |m: &Value| {
+            substitute_if_needed(m, resolver).map_err(|e| e.to_string())
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
     fn patterns(
         &self,
-        rule: &Rule,
+        label: &RuleLabel,
         v: &Validation,
         pattern: Option<&Value>,
         any_pattern: Option<&Value>,
         target: &Value,
         resolver: &ContextResolver<'_>,
         precompiled: Option<&RulePatterns>,
-    ) -> (RuleStatus, String) {
+    ) -> (RuleStatus, SmolStr) {
         let message = self.message(v, resolver);
         if let Some(cp) = precompiled.and_then(|c| c.pattern.as_ref()) {
             return pattern::pattern_outcome_response(
-                &rule.name,
+                label,
                 message.as_deref(),
                 cp.matches(target),
             );
@@ -1079,7 +1114,7 @@ impl<'a> Run<'a> {
             && pattern.is_none()
         {
             return pattern::any_pattern_outcomes_response(
-                &rule.name,
+                label,
                 message.as_deref(),
                 cps.iter().map(|c| c.matches(target)),
             );
@@ -1089,37 +1124,32 @@ impl<'a> Run<'a> {
                 Ok(p) => p,
                 Err(e) => return pattern::substitution_error_response(&e),
             };
-            return pattern::pattern_rule_response(&rule.name, message.as_deref(), target, &p);
+            return pattern::pattern_rule_response(label, message.as_deref(), target, &p);
         }
         if let Some(any) = any_pattern {
             let any = match prepare_pattern(any, resolver) {
                 Ok(p) => p,
                 Err(e) => return pattern::substitution_error_response(&e),
             };
-            return pattern::any_pattern_value_response(
-                &rule.name,
-                message.as_deref(),
-                target,
-                &any,
-            );
+            return pattern::any_pattern_value_response(label, message.as_deref(), target, &any);
         }
-        (
-            RuleStatus::Pass,
-            format!("validation rule '{}' passed.", rule.name),
-        )
+        (RuleStatus::Pass, label.passed())
     }
 
     /// MR-7.4.
     fn foreach(
         &self,
-        rule: &Rule,
+        label: &RuleLabel,
         v: &Validation,
         decls: &[ForEachValidation],
         resolver: &ContextResolver<'_>,
         depth: usize,
-    ) -> (RuleStatus, String) {
+    ) -> (RuleStatus, SmolStr) {
         if depth > 16 {
-            return (RuleStatus::Error, "foreach nested too deeply".to_owned());
+            return (
+                RuleStatus::Error,
+                SmolStr::new_static("foreach nested too deeply"),
+            );
         }
         let mut counted = 0usize;
         let mut list_error: Option<String> = None;
@@ -1147,33 +1177,38 @@ impl<'a> Run<'a> {
                     apply_values(&mut resolver.data.borrow_mut(), values);
                 }
                 resolver.load_entries(&decl.context);
-                let outcome = self.foreach_element(rule, v, decl, &element, resolver, depth);
+                let outcome = self.foreach_element(label, v, decl, &element, resolver, depth);
                 *resolver.data.borrow_mut() = checkpoint;
                 match outcome {
                     None | Some((RuleStatus::Skip, _)) => {}
                     Some((RuleStatus::Pass, _)) => counted += 1,
-                    Some((status, msg)) => return (status, format!("validation failure: {msg}")),
+                    Some((status, msg)) => {
+                        return (status, format!("validation failure: {msg}").into());
+                    }
                 }
             }
         }
         if counted == 0 {
             return match list_error {
-                Some(e) => (RuleStatus::Error, format!("failed to evaluate list: {e}")),
-                None => (RuleStatus::Skip, NO_RESPONSE.to_owned()),
+                Some(e) => (
+                    RuleStatus::Error,
+                    format!("failed to evaluate list: {e}").into(),
+                ),
+                None => (RuleStatus::Skip, SmolStr::new_static(NO_RESPONSE)),
             };
         }
-        (RuleStatus::Pass, "rule passed".to_owned())
+        (RuleStatus::Pass, SmolStr::new_static("rule passed"))
     }
 
     fn foreach_element(
         &self,
-        rule: &Rule,
+        label: &RuleLabel,
         v: &Validation,
         decl: &ForEachValidation,
         element: &Value,
         resolver: &ContextResolver<'_>,
         depth: usize,
-    ) -> Option<(RuleStatus, String)> {
+    ) -> Option<(RuleStatus, SmolStr)> {
         if let Some(pre) = &decl.preconditions {
             match evaluate_conditions(pre, resolver) {
                 Ok(o) if o.passed => {}
@@ -1182,7 +1217,7 @@ impl<'a> Run<'a> {
             }
         }
         if let Some(deny) = &decl.deny {
-            return Some(self.deny(rule, v, deny.conditions.as_ref(), resolver));
+            return Some(self.deny(label, v, deny.conditions.as_ref(), resolver));
         }
         if decl.pattern.is_some() || decl.any_pattern.is_some() {
             let target = match (decl.element_scope, element.is_object()) {
@@ -1190,13 +1225,15 @@ impl<'a> Run<'a> {
                 (Some(true), false) => {
                     return Some((
                         RuleStatus::Error,
-                        "elementScope is true but the element is not an object".to_owned(),
+                        SmolStr::new_static(
+                            "elementScope is true but the element is not an object",
+                        ),
                     ));
                 }
                 (_, true) => Cow::Borrowed(element),
             };
             return Some(self.patterns(
-                rule,
+                label,
                 v,
                 decl.pattern.as_ref(),
                 decl.any_pattern.as_ref(),
@@ -1206,7 +1243,7 @@ impl<'a> Run<'a> {
             ));
         }
         if let Some(nested) = &decl.foreach {
-            let (status, msg) = self.foreach(rule, v, nested, resolver, depth + 1);
+            let (status, msg) = self.foreach(label, v, nested, resolver, depth + 1);
             if msg == NO_RESPONSE {
                 return None;
             }
@@ -1593,7 +1630,7 @@ mod tests {
         engine
             .evaluate(resource, ctx)
             .results()
-            .map(|r| (r.rule.clone(), r.status, r.message.clone()))
+            .map(|r| (r.rule.to_string(), r.status, r.message.to_string()))
             .collect()
     }
 

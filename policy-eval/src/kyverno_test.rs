@@ -423,7 +423,7 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
                         &result.message,
                         passed && entry.result == "skip",
                     );
-                    r.rule = result.rule.clone();
+                    r.rule = result.rule.to_string();
                     rows.push(r);
                 }
                 if !produced {

@@ -18,6 +18,7 @@ mod engine;
 mod gofmt;
 mod jmespath;
 pub mod kyverno_test;
+mod label;
 mod matching;
 mod pattern;
 mod pss;

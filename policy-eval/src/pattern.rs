@@ -17,11 +17,12 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 
-use policy_model::RuleStatus;
+use policy_model::{RuleStatus, SmolStr};
 use serde_json::{Map, Number, Value};
 
 use crate::duration::parse_go_duration;
 use crate::gofmt;
+use crate::label::RuleLabel;
 use crate::quantity::Quantity;
 use crate::wildcard;
 
@@ -1257,16 +1258,13 @@ fn with_dot(m: &str) -> Cow<'_, str> {
 
 /// Rule status and message for a `validate.pattern` outcome (P-9.3).
 pub(crate) fn pattern_outcome_response(
-    rule: &str,
+    rule: &RuleLabel,
     message: Option<&str>,
     outcome: PatternOutcome,
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     match outcome {
-        PatternOutcome::Pass => (
-            RuleStatus::Pass,
-            format!("validation rule '{rule}' passed."),
-        ),
-        PatternOutcome::Skip { message: m, .. } => (RuleStatus::Skip, m),
+        PatternOutcome::Pass => (RuleStatus::Pass, rule.passed()),
+        PatternOutcome::Skip { message: m, .. } => (RuleStatus::Skip, m.into()),
         PatternOutcome::Fail { path, .. } => (
             RuleStatus::Fail,
             match message {
@@ -1277,7 +1275,8 @@ pub(crate) fn pattern_outcome_response(
                         with_dot(m)
                     )
                 }
-            },
+            }
+            .into(),
         ),
         PatternOutcome::Error { message: err } => (
             RuleStatus::Error,
@@ -1289,7 +1288,8 @@ pub(crate) fn pattern_outcome_response(
                         with_dot(m)
                     )
                 }
-            },
+            }
+            .into(),
         ),
     }
 }
@@ -1297,11 +1297,11 @@ pub(crate) fn pattern_outcome_response(
 /// P-9.3: the rule's status and message for a validate rule named `rule` with optional
 /// `validate.message` (already substituted).
 pub(crate) fn pattern_rule_response(
-    rule: &str,
+    rule: &RuleLabel,
     message: Option<&str>,
     resource: &Value,
     pattern: &Value,
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     pattern_outcome_response(rule, message, match_pattern(resource, pattern))
 }
 
@@ -1311,19 +1311,19 @@ pub(crate) fn message_substitution_error(rule: &str, err: &str) -> String {
 }
 
 /// P-9.6: the rule response when substituting the pattern failed.
-pub(crate) fn substitution_error_response(err: &str) -> (RuleStatus, String) {
+pub(crate) fn substitution_error_response(err: &str) -> (RuleStatus, SmolStr) {
     (
         RuleStatus::Error,
-        format!("variable substitution failed: {err}"),
+        format!("variable substitution failed: {err}").into(),
     )
 }
 
 /// P-10: `anyPattern` from already computed per-pattern outcomes, in order (compiled use).
 pub(crate) fn any_pattern_outcomes_response(
-    rule: &str,
+    rule: &RuleLabel,
     message: Option<&str>,
     outcomes: impl IntoIterator<Item = PatternOutcome>,
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     let mut failed: Vec<String> = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     let mut any = false;
@@ -1332,10 +1332,7 @@ pub(crate) fn any_pattern_outcomes_response(
         match outcome {
             // P-10.2.
             PatternOutcome::Pass => {
-                return (
-                    RuleStatus::Pass,
-                    format!("validation rule '{rule}' anyPattern[{i}] passed."),
-                );
+                return (RuleStatus::Pass, rule.any_passed(i));
             }
             // P-10.3.
             PatternOutcome::Skip { message: m, .. } => {
@@ -1351,27 +1348,30 @@ pub(crate) fn any_pattern_outcomes_response(
     }
     if !any {
         // P-10.5.
-        return (RuleStatus::Pass, message.unwrap_or("").to_owned());
+        return (
+            RuleStatus::Pass,
+            message.map(SmolStr::new).unwrap_or_default(),
+        );
     }
     // P-10.4.
     if failed.is_empty() {
-        return (RuleStatus::Skip, skipped.join(" "));
+        return (RuleStatus::Skip, skipped.join(" ").into());
     }
     let joined = failed.join(" ");
     let text = match message {
         None => format!("validation error: {joined}"),
         Some(m) => format!("validation error: {} {joined}", with_dot(m)),
     };
-    (RuleStatus::Fail, text)
+    (RuleStatus::Fail, text.into())
 }
 
 /// P-10: the rule's status and message for `validate.anyPattern`.
 pub(crate) fn any_pattern_rule_response(
-    rule: &str,
+    rule: &RuleLabel,
     message: Option<&str>,
     resource: &Value,
     patterns: &[Value],
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     // Lazily: patterns after the first pass are never matched.
     any_pattern_outcomes_response(
         rule,
@@ -1382,16 +1382,16 @@ pub(crate) fn any_pattern_rule_response(
 
 /// P-10.1: `anyPattern` as written; anything but an array is an `ERROR`.
 pub(crate) fn any_pattern_value_response(
-    rule: &str,
+    rule: &RuleLabel,
     message: Option<&str>,
     resource: &Value,
     patterns: &Value,
-) -> (RuleStatus, String) {
+) -> (RuleStatus, SmolStr) {
     match patterns {
         Value::Array(items) => any_pattern_rule_response(rule, message, resource, items),
         _ => (
             RuleStatus::Error,
-            "failed to deserialize anyPattern, expected type array".to_owned(),
+            SmolStr::new_static("failed to deserialize anyPattern, expected type array"),
         ),
     }
 }
@@ -1621,6 +1621,10 @@ fn join_clean(base: &str, rel: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn label(name: &str) -> RuleLabel {
+        RuleLabel::new(name, 0)
+    }
     use serde_json::json;
 
     /// Expected outcome kinds; paths are checked where the spec gives them.
@@ -2625,46 +2629,56 @@ mod tests {
     fn p_9_3_rule_response_messages() {
         // P-9.3.1
         assert_eq!(
-            pattern_rule_response("r", None, &json!({"a": "1"}), &json!({"a": "1"})),
-            (RuleStatus::Pass, "validation rule 'r' passed.".to_owned())
+            pattern_rule_response(&label("r"), None, &json!({"a": "1"}), &json!({"a": "1"})),
+            (RuleStatus::Pass, "validation rule 'r' passed.".into())
         );
         // P-9.3.2
-        let (st, msg) =
-            pattern_rule_response("r", Some("m"), &json!({"a": "2"}), &json!({"(a)": "1"}));
+        let (st, msg) = pattern_rule_response(
+            &label("r"),
+            Some("m"),
+            &json!({"a": "2"}),
+            &json!({"(a)": "1"}),
+        );
         assert_eq!(st, RuleStatus::Skip);
         assert!(msg.contains("conditional anchor mismatch"), "{msg}");
         // P-9.3.3
         assert_eq!(
-            pattern_rule_response("r", None, &json!({"a": "2"}), &json!({"a": "1"})),
+            pattern_rule_response(&label("r"), None, &json!({"a": "2"}), &json!({"a": "1"})),
             (
                 RuleStatus::Fail,
-                "validation error: rule r failed at path /a/".to_owned()
+                "validation error: rule r failed at path /a/".into()
             )
         );
         assert_eq!(
             pattern_rule_response(
-                "r",
+                &label("r"),
                 Some("Image tag is required"),
                 &json!({"a": "2"}),
                 &json!({"a": "1"})
             ),
             (
                 RuleStatus::Fail,
-                "validation error: Image tag is required. rule r failed at path /a/".to_owned()
+                "validation error: Image tag is required. rule r failed at path /a/".into()
             )
         );
         assert_eq!(
-            pattern_rule_response("r", Some("done."), &json!({"a": "2"}), &json!({"a": "1"})).1,
+            pattern_rule_response(
+                &label("r"),
+                Some("done."),
+                &json!({"a": "2"}),
+                &json!({"a": "1"})
+            )
+            .1,
             "validation error: done. rule r failed at path /a/"
         );
         // P-9.3.4
-        let (st, msg) = pattern_rule_response("r", Some("m"), &json!([]), &json!([["a"]]));
+        let (st, msg) = pattern_rule_response(&label("r"), Some("m"), &json!([]), &json!([["a"]]));
         assert_eq!(st, RuleStatus::Error);
         assert!(
             msg.starts_with("validation error: m. rule r execution error: validate Array failed"),
             "{msg}"
         );
-        let (_, msg) = pattern_rule_response("r", None, &json!([]), &json!([["a"]]));
+        let (_, msg) = pattern_rule_response(&label("r"), None, &json!([]), &json!([["a"]]));
         assert!(
             msg.starts_with("validation error: rule r execution error: "),
             "{msg}"
@@ -2681,10 +2695,7 @@ mod tests {
         // P-9.6
         assert_eq!(
             substitution_error_response("x"),
-            (
-                RuleStatus::Error,
-                "variable substitution failed: x".to_owned()
-            )
+            (RuleStatus::Error, "variable substitution failed: x".into())
         );
     }
 
@@ -2705,15 +2716,24 @@ mod tests {
         let res = json!({"a": "2", "b": "x"});
         // P-10.2: the first pass wins.
         assert_eq!(
-            any_pattern_rule_response("r", None, &res, &[json!({"a": "1"}), json!({"a": "2"})]),
+            any_pattern_rule_response(
+                &label("r"),
+                None,
+                &res,
+                &[json!({"a": "1"}), json!({"a": "2"})]
+            ),
             (
                 RuleStatus::Pass,
-                "validation rule 'r' anyPattern[1] passed.".to_owned()
+                "validation rule 'r' anyPattern[1] passed.".into()
             )
         );
         // P-10.3 / P-10.4: all skipped → skip, texts joined by a space.
-        let (st, msg) =
-            any_pattern_rule_response("r", None, &res, &[json!({"(a)": "1"}), json!({"(b)": "y"})]);
+        let (st, msg) = any_pattern_rule_response(
+            &label("r"),
+            None,
+            &res,
+            &[json!({"(a)": "1"}), json!({"(b)": "y"})],
+        );
         assert_eq!(st, RuleStatus::Skip);
         assert!(
             msg.starts_with("rule r[0] skipped: conditional anchor mismatch"),
@@ -2722,14 +2742,19 @@ mod tests {
         assert!(msg.contains(" rule r[1] skipped: "), "{msg}");
         // Failures (an ERROR counts as a failure).
         assert_eq!(
-            any_pattern_rule_response("r", None, &res, &[json!({"a": "1"}), json!({"(b)": "y"})]),
+            any_pattern_rule_response(
+                &label("r"),
+                None,
+                &res,
+                &[json!({"a": "1"}), json!({"(b)": "y"})]
+            ),
             (
                 RuleStatus::Fail,
-                "validation error: rule r[0] failed at path /a/".to_owned()
+                "validation error: rule r[0] failed at path /a/".into()
             )
         );
         let (st, msg) = any_pattern_rule_response(
-            "r",
+            &label("r"),
             Some("m"),
             &json!([]),
             &[json!([["a"]]), json!([["b"]])],
@@ -2741,24 +2766,24 @@ mod tests {
         );
         assert!(msg.contains(" rule r[1] failed: "), "{msg}");
         assert_eq!(
-            any_pattern_rule_response("r", Some("m."), &res, &[json!({"a": "1"})]).1,
+            any_pattern_rule_response(&label("r"), Some("m."), &res, &[json!({"a": "1"})]).1,
             "validation error: m. rule r[0] failed at path /a/"
         );
         // P-10.5: empty list → pass with M.
         assert_eq!(
-            any_pattern_rule_response("r", Some("msg"), &res, &[]),
-            (RuleStatus::Pass, "msg".to_owned())
+            any_pattern_rule_response(&label("r"), Some("msg"), &res, &[]),
+            (RuleStatus::Pass, "msg".into())
         );
         assert_eq!(
-            any_pattern_rule_response("r", None, &res, &[]),
-            (RuleStatus::Pass, String::new())
+            any_pattern_rule_response(&label("r"), None, &res, &[]),
+            (RuleStatus::Pass, SmolStr::default())
         );
         // P-10.1: not an array → ERROR.
         assert_eq!(
-            any_pattern_value_response("r", None, &res, &json!({"a": "1"})),
+            any_pattern_value_response(&label("r"), None, &res, &json!({"a": "1"})),
             (
                 RuleStatus::Error,
-                "failed to deserialize anyPattern, expected type array".to_owned()
+                "failed to deserialize anyPattern, expected type array".into()
             )
         );
     }

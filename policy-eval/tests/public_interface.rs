@@ -104,7 +104,7 @@ fn statuses(engine: &Engine, resource: &Value) -> Vec<(String, String, RuleStatu
     engine
         .evaluate(resource, &EvalContext::default())
         .results()
-        .map(|r| (r.policy.clone(), r.rule.clone(), r.status))
+        .map(|r| (r.policy.to_string(), r.rule.to_string(), r.status))
         .collect()
 }
 
@@ -267,10 +267,10 @@ fn sorted(engine: &Engine, r: &Value) -> Vec<(String, String, RuleStatus, String
         .results()
         .map(|x| {
             (
-                x.policy.clone(),
-                x.rule.clone(),
+                x.policy.to_string(),
+                x.rule.to_string(),
                 x.status,
-                x.message.clone(),
+                x.message.to_string(),
             )
         })
         .collect();

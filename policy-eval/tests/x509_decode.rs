@@ -53,7 +53,7 @@ fn verdict(cert: &str) -> (RuleStatus, String) {
     let engine = engine();
     let eval = engine.evaluate(&config_map(cert), &EvalContext::default());
     let r = eval.results().next().unwrap();
-    (r.status, r.message.clone())
+    (r.status, r.message.to_string())
 }
 
 #[test]

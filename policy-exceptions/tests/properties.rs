@@ -168,7 +168,7 @@ fn results(engine: &Engine, resource: &Value) -> Vec<RuleResult> {
 }
 
 fn key(r: &RuleResult) -> (String, String) {
-    (r.policy.clone(), r.rule.clone())
+    (r.policy.to_string(), r.rule.to_string())
 }
 
 proptest! {

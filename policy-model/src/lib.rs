@@ -74,6 +74,9 @@ pub use policy::{FailureAction, KyvernoPolicy, Rule};
 pub use report::PolicyReport;
 pub use resource::{Resource, ResourceRef, field, value_field};
 pub use result::{ResourceId, RuleResult, RuleStatus};
+/// The string type of result names and messages: inline up to 23 bytes, shared (O(1) clone)
+/// above. Compares with `&str` and `String`, dereferences to `str`.
+pub use smol_str::SmolStr;
 pub use testfile::{ContextFile, Test, UserInfoFile, Values};
 pub use yaml::{
     DocSlice, Format, MAX_ALIAS_EVENTS, MAX_ALIASES, MAX_DEPTH, MAX_EVENTS, MAX_NODES,

@@ -2,6 +2,7 @@
 //! can hand resources in without adopting our types (kube-rs `DynamicObject` style).
 
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 use crate::result::ResourceId;
 
@@ -166,11 +167,11 @@ impl<'a> ResourceRef<'a> {
     pub fn id(&self) -> ResourceId {
         let uid = self.uid();
         ResourceId {
-            api_version: self.api_version().to_owned(),
-            kind: self.kind().to_owned(),
-            namespace: self.namespace().to_owned(),
-            name: self.name().to_owned(),
-            uid: (!uid.is_empty()).then(|| uid.to_owned()),
+            api_version: SmolStr::new(self.api_version()),
+            kind: SmolStr::new(self.kind()),
+            namespace: SmolStr::new(self.namespace()),
+            name: SmolStr::new(self.name()),
+            uid: (!uid.is_empty()).then(|| SmolStr::new(uid)),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 
 use crate::policy::FailureAction;
 
@@ -59,17 +60,17 @@ impl fmt::Display for RuleStatus {
 #[serde(rename_all = "camelCase")]
 pub struct ResourceId {
     /// `apiVersion` (`v1`, `apps/v1`).
-    pub api_version: String,
+    pub api_version: SmolStr,
     /// Kind.
-    pub kind: String,
+    pub kind: SmolStr,
     /// Namespace (`""` for cluster-scoped resources).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
+    #[serde(default, skip_serializing_if = "SmolStr::is_empty")]
+    pub namespace: SmolStr,
     /// Name.
-    pub name: String,
+    pub name: SmolStr,
     /// UID, when the resource has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uid: Option<String>,
+    pub uid: Option<SmolStr>,
 }
 
 impl fmt::Display for ResourceId {
@@ -84,16 +85,16 @@ impl fmt::Display for ResourceId {
 #[serde(rename_all = "camelCase")]
 pub struct RuleResult {
     /// The policy as Kyverno reports it (`<ns>/<name>` for a namespaced `Policy`).
-    pub policy: String,
+    pub policy: SmolStr,
     /// The rule name (autogen rules carry their `autogen-` names).
-    pub rule: String,
+    pub rule: SmolStr,
     /// The resource.
     pub resource: ResourceId,
     /// The outcome.
     pub status: RuleStatus,
     /// The message, as Kyverno prints it.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub message: String,
+    #[serde(default, skip_serializing_if = "SmolStr::is_empty")]
+    pub message: SmolStr,
     /// The effective failure action of the rule.
     #[serde(default)]
     pub mode: FailureAction,
@@ -108,10 +109,10 @@ pub struct RuleResult {
     pub properties: BTreeMap<String, String>,
     /// `policies.kyverno.io/category`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub category: Option<String>,
+    pub category: Option<SmolStr>,
     /// `policies.kyverno.io/severity`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub severity: Option<String>,
+    pub severity: Option<SmolStr>,
     /// False when the policy is annotated `policies.kyverno.io/scored: "false"`.
     #[serde(default = "default_true")]
     pub scored: bool,

@@ -14,13 +14,13 @@ fn results() -> Vec<RuleResult> {
     let kinds = ["Pod", "Deployment", "ReplicaSet", "StatefulSet", "Service"];
     (0..N)
         .map(|i| RuleResult {
-            policy: format!("policy-{}", i % 40),
-            rule: format!("rule-{}", i % 3),
+            policy: format!("policy-{}", i % 40).into(),
+            rule: format!("rule-{}", i % 3).into(),
             resource: ResourceId {
                 api_version: "v1".into(),
                 kind: kinds[i % kinds.len()].into(),
-                namespace: format!("ns-{}", i % 200),
-                name: format!("app-{}-{}", i % 997, i % 13),
+                namespace: format!("ns-{}", i % 200).into(),
+                name: format!("app-{}-{}", i % 997, i % 13).into(),
                 uid: None,
             },
             status: RuleStatus::ALL[i % 7 % 5],

@@ -82,18 +82,18 @@ pub fn report_result(r: &RuleResult, opts: &BuildOptions) -> ReportResult {
     let mut resource = Map::new();
     resource.insert(
         "apiVersion".into(),
-        Value::from(r.resource.api_version.clone()),
+        Value::from(r.resource.api_version.as_str()),
     );
-    resource.insert("kind".into(), Value::from(r.resource.kind.clone()));
-    resource.insert("name".into(), Value::from(r.resource.name.clone()));
+    resource.insert("kind".into(), Value::from(r.resource.kind.as_str()));
+    resource.insert("name".into(), Value::from(r.resource.name.as_str()));
     if !r.resource.namespace.is_empty() {
         resource.insert(
             "namespace".into(),
-            Value::from(r.resource.namespace.clone()),
+            Value::from(r.resource.namespace.as_str()),
         );
     }
     if let Some(uid) = &r.resource.uid {
-        resource.insert("uid".into(), Value::from(uid.clone()));
+        resource.insert("uid".into(), Value::from(uid.as_str()));
     }
     let mut properties = r.properties.clone();
     if !r.exceptions.is_empty() && !properties.contains_key("exceptions") {
@@ -104,14 +104,22 @@ pub fn report_result(r: &RuleResult, opts: &BuildOptions) -> ReportResult {
     }
     ReportResult {
         source: Some(SOURCE.to_owned()),
-        policy: r.policy.clone(),
-        rule: Some(r.rule.clone()),
-        category: r.category.clone().filter(|c| !c.is_empty()),
-        severity: r.severity.clone().filter(|s| !s.is_empty()),
+        policy: r.policy.to_string(),
+        rule: Some(r.rule.to_string()),
+        category: r
+            .category
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
+        severity: r
+            .severity
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
         timestamp: Some(opts.now),
         result: report_status(r),
         scored: Some(r.scored),
-        message: Some(r.message.clone()).filter(|m| !m.is_empty()),
+        message: Some(r.message.to_string()).filter(|m| !m.is_empty()),
         resources: vec![Value::Object(resource)],
         resource_selector: None,
         properties,

@@ -364,7 +364,7 @@ mod tests {
                     api_version: "v1".into(),
                     kind: "Pod".into(),
                     namespace: "ns".into(),
-                    name: format!("pod{i}"),
+                    name: format!("pod{i}").into(),
                     uid: None,
                 },
                 status: *s,

@@ -441,21 +441,21 @@ results:
         let kinds = ["Pod", "Deployment", "ReplicaSet", "Namespace"];
         let results: Vec<RuleResult> = (0..3 * PARALLEL_MIN)
             .map(|i| RuleResult {
-                policy: format!("p{}", i % 7),
+                policy: format!("p{}", i % 7).into(),
                 rule: ["r", "autogen-r", "s"][i % 3].into(),
                 resource: ResourceId {
                     api_version: "v1".into(),
                     kind: kinds[i % 4].into(),
                     namespace: if i % 4 == 3 {
-                        String::new()
+                        Default::default()
                     } else {
-                        format!("ns{}", i % 5)
+                        format!("ns{}", i % 5).into()
                     },
                     name: ["web", "web-1", "web-1-a", "db-0"][i % 11 % 4].into(),
                     uid: None,
                 },
                 status: RuleStatus::ALL[i % 13 % 5],
-                category: (i % 2 == 0).then(|| "c".to_owned()),
+                category: (i % 2 == 0).then(|| "c".into()),
                 ..RuleResult::default()
             })
             .collect();

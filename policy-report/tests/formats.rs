@@ -524,17 +524,18 @@ fn larger_prometheus_output_parses() {
                 "policy-{}{}",
                 i % 7,
                 if i % 11 == 0 { " \"x\"\\y" } else { "" }
-            ),
-            rule: format!("rule-{}", i % 3),
+            )
+            .into(),
+            rule: format!("rule-{}", i % 3).into(),
             resource: policy_model::ResourceId {
                 api_version: "v1".into(),
                 kind: if i % 13 == 0 { "Namespace" } else { "Pod" }.into(),
                 namespace: if i % 13 == 0 {
-                    String::new()
+                    Default::default()
                 } else {
-                    format!("ns-{}", i % 5)
+                    format!("ns-{}", i % 5).into()
                 },
-                name: format!("pod-{i}"),
+                name: format!("pod-{i}").into(),
                 uid: None,
             },
             status: statuses[i % statuses.len()],

@@ -32,13 +32,13 @@ fn result() -> impl Strategy<Value = RuleResult> {
                     api_version: "v1".into(),
                     kind: kind.into(),
                     namespace: ns.into(),
-                    name,
+                    name: name.into(),
                     uid: None,
                 },
                 status,
                 scored,
-                category: category.map(str::to_owned),
-                severity: severity.map(str::to_owned),
+                category: category.map(Into::into),
+                severity: severity.map(Into::into),
                 ..RuleResult::default()
             },
         )

@@ -147,20 +147,22 @@ fn larger_output_with_awkward_text_and_paths_validates() {
         let ns = format!("ns-{}", i % 4);
         let name = format!("pod-{i}");
         results.push(policy_model::RuleResult {
-            policy: format!("policy-{}", i % 5),
-            rule: format!("rule-{}", i % 3),
+            policy: format!("policy-{}", i % 5).into(),
+            rule: format!("rule-{}", i % 3).into(),
             resource: policy_model::ResourceId {
                 api_version: "v1".into(),
                 kind: "Pod".into(),
-                namespace: ns.clone(),
-                name: name.clone(),
+                namespace: ns.clone().into(),
+                name: name.clone().into(),
                 uid: None,
             },
             status: statuses[i % statuses.len()],
             message: match i % 3 {
-                0 => String::new(),
+                0 => Default::default(),
                 1 => "quote \" backslash \\ newline\n tab\t <tag> & ünïcödé ✓".into(),
-                _ => format!("validation error: rule {i} failed at path /spec/containers/0/"),
+                _ => {
+                    format!("validation error: rule {i} failed at path /spec/containers/0/").into()
+                }
             },
             category: (i % 2 == 0).then(|| "Pod Security".into()),
             severity: (i % 3 == 0).then(|| "high".into()),

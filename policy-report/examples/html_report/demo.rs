@@ -144,7 +144,7 @@ fn scan(week: i64) -> Vec<RuleResult> {
                 }
                 results.push(RuleResult {
                     policy: (*policy).into(),
-                    rule: format!("autogen-{policy}"),
+                    rule: format!("autogen-{policy}").into(),
                     resource: ResourceId {
                         api_version: "apps/v1".into(),
                         kind: "Deployment".into(),
@@ -153,7 +153,7 @@ fn scan(week: i64) -> Vec<RuleResult> {
                         uid: None,
                     },
                     status,
-                    message,
+                    message: message.into(),
                     category: Some("Pod Security".into()),
                     severity: Some(if *scored { "high" } else { "medium" }.into()),
                     scored: *scored,
@@ -172,7 +172,7 @@ fn scan(week: i64) -> Vec<RuleResult> {
             resource: ResourceId {
                 api_version: "v1".into(),
                 kind: "Namespace".into(),
-                namespace: String::new(),
+                namespace: Default::default(),
                 name: namespace.into(),
                 uid: None,
             },
@@ -184,7 +184,7 @@ fn scan(week: i64) -> Vec<RuleResult> {
             message: if late {
                 "label team is missing".into()
             } else {
-                String::new()
+                Default::default()
             },
             category: Some("Best Practices".into()),
             severity: Some("medium".into()),

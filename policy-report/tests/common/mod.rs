@@ -31,7 +31,7 @@ fn pod(name: &str, uid: Option<&str>) -> ResourceId {
         kind: "Pod".into(),
         namespace: "shop".into(),
         name: name.into(),
-        uid: uid.map(str::to_owned),
+        uid: uid.map(Into::into),
     }
 }
 
@@ -66,7 +66,7 @@ pub fn fixture_results() -> Vec<RuleResult> {
             resource: ResourceId {
                 api_version: "v1".into(),
                 kind: "Namespace".into(),
-                namespace: String::new(),
+                namespace: Default::default(),
                 name: "shop".into(),
                 uid: None,
             },
