@@ -1,36 +1,5 @@
-//! Arbitrary policies × arbitrary resources through the engine: never panics, deterministic,
-//! and `evaluate_batch` agrees with one-by-one evaluation.
-//! Input: policy YAML, a `#----` separator line, resource YAML.
+//! libFuzzer entry point of the `evaluate` target; the target itself, with its properties, is
+//! `policyctl_fuzz::targets::evaluate` (`fuzz/src/targets/evaluate.rs`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use policy_eval::{Engine, EvalContext};
-use policy_model::Document;
-use policyctl_fuzz::{split2, text};
-
-fuzz_target!(|data: &[u8]| {
-    let Some(text) = text(data) else { return };
-    let (policies, resources) = split2(text);
-    let policies: Vec<_> = policy_model::load_str("p", policies)
-        .documents
-        .into_iter()
-        .filter_map(|d| match d.document {
-            Document::Policy(p) => Some(*p),
-            _ => None,
-        })
-        .collect();
-    let Ok(engine) = Engine::builder().policies(policies).build() else {
-        return;
-    };
-    let ctx = EvalContext::default();
-    let resources: Vec<_> = policy_model::load_str("r", resources)
-        .documents
-        .into_iter()
-        .filter_map(|r| r.document.to_value().ok())
-        .collect();
-    let one_by_one: Vec<_> = resources.iter().map(|v| engine.evaluate(v, &ctx)).collect();
-    for (v, a) in resources.iter().zip(&one_by_one) {
-        assert_eq!(*a, engine.evaluate(v, &ctx));
-    }
-    assert_eq!(engine.evaluate_batch(&resources, &ctx), one_by_one);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| policyctl_fuzz::targets::evaluate::run(data));

@@ -1,12 +1,5 @@
-//! YAML/JSON → documents: never panics, streaming and in-memory loading agree.
+//! libFuzzer entry point of the `load` target; the target itself, with its properties, is
+//! `policyctl_fuzz::targets::load` (`fuzz/src/targets/load.rs`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let in_memory = policy_model::load_bytes("fuzz", data);
-    if let Ok(text) = std::str::from_utf8(data) {
-        let streamed = policy_model::load_reader("fuzz", text.as_bytes());
-        assert_eq!(in_memory.documents, streamed.documents);
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| policyctl_fuzz::targets::load::run(data));

@@ -1,29 +1,5 @@
-//! `--set` / `--set-string` / `--set-json` parsing (Helm's strvals): never panics, bounded
-//! (index and nesting limits), deterministic, and idempotent: parsing the same argument
-//! again over its own result changes nothing, or fails (Helm: `a.b=1,a=x` parses, but a
-//! second `a.b=1` over `a: x` is "not a map").
-//! Input: one argument (`a.b=1,c[0]=x`).
+//! libFuzzer entry point of the `set` target; the target itself, with its properties, is
+//! `policyctl_fuzz::targets::set` (`fuzz/src/targets/set.rs`).
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use policy_render::{SetMode, parse_set};
-use policyctl_fuzz::text;
-use serde_json::Map;
-
-fuzz_target!(|data: &[u8]| {
-    let Some(line) = text(data) else { return };
-    for mode in [SetMode::Typed, SetMode::String, SetMode::Json] {
-        let mut a = Map::new();
-        let ra = parse_set(line, &mut a, mode);
-        let mut b = Map::new();
-        let rb = parse_set(line, &mut b, mode);
-        assert_eq!(ra, rb);
-        assert_eq!(a, b);
-        if ra.is_ok() {
-            let mut again = a.clone();
-            if parse_set(line, &mut again, mode).is_ok() {
-                assert_eq!(again, a, "{mode:?}: not idempotent");
-            }
-        }
-    }
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| policyctl_fuzz::targets::set::run(data));

@@ -1,6 +1,9 @@
-//! Helpers shared by the fuzz targets (`fuzz_targets/`) and the seed writer
-//! (`examples/seeds.rs`): input splitting, YAML reading, and one-policy engines built
-//! around an arbitrary piece (a pattern, a condition block, an expression).
+//! The fuzz targets ([`targets`]: one `run(data)` per target, driven by libFuzzer through
+//! `fuzz_targets/` and by the replay binary `src/bin/replay.rs`), and the helpers they and the
+//! seed writer (`examples/seeds.rs`) share: input splitting, YAML reading, and one-policy
+//! engines built around an arbitrary piece (a pattern, a condition block, an expression).
+
+pub mod targets;
 
 use policy_eval::{Engine, Evaluation};
 use policy_model::{KyvernoPolicy, RuleStatus};
