@@ -120,8 +120,18 @@ fn kind_index(rule: &Rule) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
+/// Per policy (in policy order), the indices of the expanded rules to visit.
+type Plan = Vec<Vec<usize>>;
+
 struct Inner {
     policies: Vec<CompiledPolicy>,
+    /// The rule index by kind, built once: for each kind some rule names, per policy, the
+    /// expanded rules (indices into `rules.rules`) that can apply to a resource of that kind
+    /// (its `match` kinds and its autogen variant decided at build time).
+    by_kind: HashMap<String, Plan>,
+    /// For any other kind: per policy, the rules whose kinds are not known statically
+    /// (wildcards); their variant is still checked per resource.
+    other_kinds: Plan,
     exceptions: Vec<KyvernoException>,
     /// Exceptions not in force (expired, invalid), with the reason: they exempt nothing,
     /// they only annotate the results they would have exempted.
@@ -265,8 +275,11 @@ impl EngineBuilder {
                 policy,
             });
         }
+        let (by_kind, other_kinds) = kind_plan(&policies);
         Ok(Engine {
             inner: Arc::new(Inner {
+                by_kind,
+                other_kinds,
                 policies,
                 exceptions: self.exceptions,
                 not_in_force: self.not_in_force,
@@ -275,6 +288,39 @@ impl EngineBuilder {
             }),
         })
     }
+}
+
+/// The rule index by kind (`Inner::by_kind`, `Inner::other_kinds`).
+fn kind_plan(policies: &[CompiledPolicy]) -> (HashMap<String, Plan>, Plan) {
+    let mut known: BTreeSet<&str> = BTreeSet::new();
+    for p in policies {
+        known.extend(p.kinds.iter().flatten().flatten().map(String::as_str));
+        known.extend(p.rules.controllers.iter().map(String::as_str));
+    }
+    let plan = |kind: &str| -> Plan {
+        policies
+            .iter()
+            .map(|p| {
+                let rules = p.rules.rules.iter().zip(&p.kinds).enumerate();
+                rules
+                    .filter(|(_, ((_, variant), kinds))| {
+                        kinds.as_ref().is_none_or(|k| k.contains(kind))
+                            && p.rules.applies(*variant, kind)
+                    })
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect()
+    };
+    let by_kind = known.iter().map(|k| ((*k).to_owned(), plan(k))).collect();
+    let other = policies
+        .iter()
+        .map(|p| {
+            let kinds = p.kinds.iter().enumerate();
+            kinds.filter(|(_, k)| k.is_none()).map(|(i, _)| i).collect()
+        })
+        .collect();
+    (by_kind, other)
 }
 
 fn collect_expressions(v: &Value, f: &mut dyn FnMut(&str)) {
@@ -418,6 +464,10 @@ struct Run<'a> {
     op_text: std::borrow::Cow<'a, str>,
     /// The resource's matching inputs, read once (the operation is set per policy).
     subject: MatchSubject<'a>,
+    /// Per policy, the rules that can apply to the resource's kind (`Inner::by_kind`).
+    plan: &'a [Vec<usize>],
+    /// `plan` came from `by_kind`: the rules' variants are already checked for this kind.
+    plan_exact: bool,
 }
 
 const UNSUPPORTED: &str = "unsupported: ";
@@ -438,6 +488,10 @@ fn fn_env(ctx: &EvalContext) -> FnEnv {
 impl<'a> Run<'a> {
     fn new(inner: &'a Inner, resource: &'a Value, ctx: &'a EvalContext) -> Self {
         let r = ResourceRef::new(resource);
+        let (plan, plan_exact) = match inner.by_kind.get(r.kind()) {
+            Some(plan) => (plan.as_slice(), true),
+            None => (inner.other_kinds.as_slice(), false),
+        };
         let op_text = match &ctx.operation_text {
             Some(t) => std::borrow::Cow::Borrowed(t.as_str()),
             None => std::borrow::Cow::Borrowed(ctx.operation.as_str()),
@@ -454,6 +508,8 @@ impl<'a> Run<'a> {
             op_text,
             id: r.id(),
             subject: MatchSubject::of(resource, "", None, ctx.user.as_ref()),
+            plan,
+            plan_exact,
         }
     }
 
@@ -602,7 +658,7 @@ impl<'a> Run<'a> {
 
     fn policy_response(
         &mut self,
-        _index: usize,
+        policy_index: usize,
         p: &'a CompiledPolicy,
         stage: Stage,
     ) -> PolicyResponse {
@@ -633,22 +689,21 @@ impl<'a> Run<'a> {
             namespace_labels: self.namespace_labels(),
             ..self.subject.clone()
         };
-        let rules = p.rules.rules.iter().zip(&p.labels);
-        for (index, ((rule, variant), label)) in rules.enumerate() {
+        // Rules indexed by kind: only the rules that can apply to this kind are visited.
+        let candidates = self.plan.get(policy_index).map_or(&[][..], Vec::as_slice);
+        for &index in candidates {
+            let (Some((rule, variant)), Some(label)) =
+                (p.rules.rules.get(index), p.labels.get(index))
+            else {
+                continue;
+            };
             let in_stage = match stage {
                 Stage::Validate => rule.validate.is_some(),
                 Stage::Mutate => rule.mutate.is_some(),
                 Stage::Generate => rule.generate.is_some(),
                 Stage::VerifyImages => rule.verify_images.is_some(),
             };
-            if !in_stage || !p.rules.applies(*variant, self.kind) {
-                continue;
-            }
-            // Rules indexed by kind: most rules are skipped without running match.
-            if p.kinds
-                .get(index)
-                .is_some_and(|k| k.as_ref().is_some_and(|k| !k.contains(self.kind)))
-            {
+            if !in_stage || (!self.plan_exact && !p.rules.applies(*variant, self.kind)) {
                 continue;
             }
             if !matching::rule_applies(&rule.match_, rule.exclude.as_ref(), &subject) {
@@ -945,7 +1000,10 @@ impl<'a> Run<'a> {
             return None;
         }
         let mut r = self.result(p, label, rule, status, message);
-        r.properties.extend(resolver.properties.take());
+        let properties = resolver.properties.take();
+        if !properties.is_empty() {
+            r.properties.extend(properties);
+        }
         note(&mut r);
         Some(r)
     }
@@ -1858,5 +1916,38 @@ mod tests {
             "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  applyRules: One\n  rules:\n  - name: a\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: b\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n",
         );
         assert_eq!(run(&p, &pod("x"), &EvalContext::default()).len(), 1);
+    }
+
+    #[test]
+    fn rule_index_by_kind_mr_3_6_and_mr_6_5() {
+        // The build-time index must visit exactly the rules Kyverno would match: a Pod rule
+        // (with its autogen variants), a rule on every kind, and a rule on a kind named
+        // nowhere else. Known kinds use the index, others the wildcard rules only.
+        let p = policy(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  background: false\n  rules:\n  - name: pods\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: all\n    match: {any: [{resources: {kinds: ['*']}}]}\n    validate: {deny: {}}\n  - name: secrets\n    match: {any: [{resources: {kinds: [v1/Secret]}}]}\n    validate: {deny: {}}\n",
+        );
+        let rules = |resource: Value| -> Vec<String> {
+            let mut names: Vec<String> = run(&p, &resource, &EvalContext::default())
+                .into_iter()
+                .map(|(rule, _, _)| rule)
+                .collect();
+            // The order of results is the expanded rule order (autogen.rs); here only the set.
+            names.sort();
+            names
+        };
+        let of = |kind: &str, api: &str| {
+            json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x", "namespace": "default"},
+                   "spec": {"template": {"spec": {"containers": []}},
+                            "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}})
+        };
+        assert_eq!(rules(pod("x")), ["all", "pods"]);
+        assert_eq!(rules(of("Deployment", "apps/v1")), ["all", "autogen-pods"]);
+        assert_eq!(
+            rules(of("CronJob", "batch/v1")),
+            ["all", "autogen-cronjob-pods"]
+        );
+        assert_eq!(rules(of("Secret", "v1")), ["all", "secrets"]);
+        assert_eq!(rules(of("ConfigMap", "v1")), ["all"]);
+        assert_eq!(rules(json!({"metadata": {"name": "no-kind"}})), ["all"]);
     }
 }

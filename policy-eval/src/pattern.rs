@@ -770,13 +770,17 @@ fn validate_scalar_items(sc: &ScalarNode, items: &[Value], path: &PathRef<'_>) -
 }
 
 fn scalar_mismatch(sc: &ScalarNode, rendered: &str, path: &PathRef<'_>) -> MatchError {
-    MatchError::plain(
+    // The path is rendered once, for the error and its message.
+    let path = path.to_string();
+    let msg = format!(
+        "resource value '{rendered}' does not match '{}' at path {path}",
+        sc.display
+    );
+    MatchError {
+        kind: ErrKind::Plain,
         path,
-        format!(
-            "resource value '{rendered}' does not match '{}' at path {path}",
-            sc.display
-        ),
-    )
+        msg,
+    }
 }
 
 /// P-4: `validate_map(res, pat, path)`, including P-4.1 expansion and P-8.2 recording.

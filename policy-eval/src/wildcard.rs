@@ -20,6 +20,17 @@ pub(crate) fn matches(pattern: &str, text: &str) -> bool {
     if pattern == "*" || pattern == text {
         return true;
     }
+    // Fast paths for the common shapes: no wildcard (only equality, tested above) and a
+    // single trailing `*` (a prefix, `ghcr.io/acme/*`).
+    match pattern.bytes().position(|b| b == b'*' || b == b'?') {
+        None => return false,
+        Some(i) if i + 1 == pattern.len() && pattern.ends_with('*') => {
+            return pattern
+                .get(..i)
+                .is_some_and(|prefix| text.starts_with(prefix));
+        }
+        Some(_) => {}
+    }
     if pattern.is_ascii() && text.is_ascii() {
         // Fast path: for ASCII, bytes are code points.
         greedy(pattern.as_bytes(), text.as_bytes(), b'*', b'?')
@@ -129,6 +140,31 @@ mod tests {
         check("*:latest", "nginx:latest", true);
         check("*:latest", "nginx:1.25", false);
         check("*:*", "nginx", false);
+    }
+
+    #[test]
+    fn p_1_1_fast_paths() {
+        // No wildcard: equality only; one trailing `*`: a prefix (the empty one included).
+        check("Pod", "Pod", true);
+        check("Pod", "Pods", false);
+        check("ghcr.io/acme/*", "ghcr.io/acme/api:1.0", true);
+        check("ghcr.io/acme/*", "ghcr.io/acme/", true);
+        check("ghcr.io/acme/*", "ghcr.io/acme", false);
+        check("ghcr.io/acme/*", "docker.io/acme/api", false);
+        check("é*", "éa", true);
+        check("a?*", "a", false);
+        check("*a*", "xay", true);
+    }
+
+    proptest::proptest! {
+        /// The fast paths agree with the general matcher on every input.
+        #[test]
+        fn p_1_1_fast_paths_agree(pattern in "[ab*?]{0,6}", text in "[ab]{0,6}") {
+            let p: Vec<char> = pattern.chars().collect();
+            let t: Vec<char> = text.chars().collect();
+            let general = if pattern.is_empty() { text.is_empty() } else { greedy(&p, &t, '*', '?') };
+            proptest::prop_assert_eq!(matches(&pattern, &text), general);
+        }
     }
 
     #[test]
