@@ -1831,6 +1831,14 @@ mod tests {
             got[0].2.starts_with("failed to check deny conditions"),
             "{got:?}"
         );
+        // The same failing entry read only by `validate.message` (found by the jmespath fuzz
+        // target): the load error surfaces in the message substitution (CV-14.1), which falls
+        // back to the condition messages (CV-12.3, CV-3.3), none here. The rule still fails.
+        let p = policy(&format!(
+            "{DENY_ON}    context:\n    - name: result\n      variable:\n        value: {{a: 1}}\n        jmesPath: b\n    validate:\n      message: \"{{{{ result }}}}\"\n      deny: {{}}\n"
+        ));
+        let got = run(&p, &pod("a"), &EvalContext::default());
+        assert_eq!(got, [("r".to_owned(), RuleStatus::Fail, String::new())]);
     }
 
     #[test]
