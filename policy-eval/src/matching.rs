@@ -163,6 +163,11 @@ pub(crate) fn kind_entry_matches(
     kind: &str,
     sub: &str,
 ) -> bool {
+    // The common shape, a plain kind (`Pod`): any group and version, no subresource.
+    if !entry.contains(['/', '.', '*', '?']) {
+        return entry == kind
+            && (sub.is_empty() || (kind == "Pod" && sub == "ephemeralcontainers"));
+    }
     let mut parts: [&str; 4] = [""; 4];
     let mut n = 0usize;
     let (head, last) = match entry.rsplit_once('/') {
