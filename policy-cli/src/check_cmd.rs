@@ -115,8 +115,8 @@ struct GovernanceRef {
     config: Option<String>,
 }
 
-/// Audit→Enforce thresholds for `policyctl rollout`; rates are ratios (`0.05`) or
-/// percentages (`5%`).
+/// Audit→Enforce thresholds for `policyctl rollout` (read by [`project_rollout`]; flags
+/// override them); rates are ratios (`0.05`) or percentages (`5%`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct RolloutThresholds {
@@ -126,6 +126,33 @@ struct RolloutThresholds {
     max_violation_rate: Option<String>,
     #[serde(default)]
     target_violation_rate: Option<String>,
+}
+
+/// A project's `rollout:` thresholds, parsed (rates as ratios); absent ones are `None`.
+#[derive(Debug, Default)]
+pub(crate) struct ProjectRollout {
+    pub(crate) min_audit_days: Option<u32>,
+    pub(crate) max_violation_rate: Option<f64>,
+    pub(crate) target_violation_rate: Option<f64>,
+}
+
+/// Reads `DIR/policyctl.yaml` (checked as for `check`) and returns its `rollout:` block.
+pub(crate) fn project_rollout(dir: &Path) -> anyhow::Result<ProjectRollout> {
+    let project = load_project(dir)?;
+    let Some(r) = &project.rollout else {
+        return Ok(ProjectRollout::default());
+    };
+    let name = dir.join(PROJECT_FILE).display().to_string();
+    let rate = |field: &str, v: &Option<String>| -> anyhow::Result<Option<f64>> {
+        v.as_deref()
+            .map(|v| parse_rate(v).map_err(|e| usage(format!("{name}: rollout.{field}: {e}"))))
+            .transpose()
+    };
+    Ok(ProjectRollout {
+        min_audit_days: r.min_audit_days,
+        max_violation_rate: rate("maxViolationRate", &r.max_violation_rate)?,
+        target_violation_rate: rate("targetViolationRate", &r.target_violation_rate)?,
+    })
 }
 
 fn usage(msg: impl Into<String>) -> anyhow::Error {
@@ -191,7 +218,6 @@ pub(crate) fn load_project(dir: &Path) -> anyhow::Result<Project> {
                 parse_rate(v).map_err(|e| usage(format!("{name}: rollout.{field}: {e}")))?;
             }
         }
-        let _ = r.min_audit_days;
     }
     if let Some(d) = &project.default_environment
         && !project.environments.contains_key(d)

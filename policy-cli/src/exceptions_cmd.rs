@@ -444,7 +444,7 @@ fn check_sarif(checked: &[Checked]) -> Value {
                 "message": {"text": format!("{}: {}", c.assessment.record.key, p.message)},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": c.found.file},
+                        "artifactLocation": {"uri": policy_report::artifact_uri(&c.found.file)},
                         "region": {"startLine": c.found.line.max(1)},
                     },
                     "logicalLocations": [{"fullyQualifiedName": c.assessment.record.key, "kind": "PolicyException"}],

@@ -90,15 +90,22 @@ pub(crate) struct RolloutArgs {
     /// "Now", RFC 3339 or YYYY-MM-DD (default: the current time).
     #[arg(long)]
     now: Option<String>,
-    /// Minimum days in Audit before a policy may be enforced.
-    #[arg(long, default_value_t = 7)]
-    min_audit_days: u32,
-    /// Maximum violation rate to promote, a ratio (`0.05`) or a percentage (`5%`).
-    #[arg(long, default_value = "0", value_parser = parse_rate)]
-    max_violation_rate: f64,
-    /// Target violation rate after enforcement, a ratio or a percentage.
-    #[arg(long, default_value = "1%", value_parser = parse_rate)]
-    target_violation_rate: f64,
+    /// The project whose `policyctl.yaml` `rollout:` block gives the thresholds (flags
+    /// override it). Default: the current directory, when it holds a `policyctl.yaml`.
+    #[arg(short = 'C', long = "directory")]
+    dir: Option<PathBuf>,
+    /// Minimum days in Audit before a policy may be enforced [default: the project's
+    /// `rollout.minAuditDays`, else 7].
+    #[arg(long)]
+    min_audit_days: Option<u32>,
+    /// Maximum violation rate to promote, a ratio (`0.05`) or a percentage (`5%`) [default:
+    /// the project's `rollout.maxViolationRate`, else 0].
+    #[arg(long, value_parser = parse_rate)]
+    max_violation_rate: Option<f64>,
+    /// Target violation rate after enforcement, a ratio or a percentage [default: the
+    /// project's `rollout.targetViolationRate`, else 1%].
+    #[arg(long, value_parser = parse_rate)]
+    target_violation_rate: Option<f64>,
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = OutFormat::Table)]
     output: OutFormat,
@@ -201,6 +208,32 @@ fn now_seconds(now: Option<&str>) -> anyhow::Result<i64> {
     }
 }
 
+/// The thresholds of a rollout run: each flag, else the project's `rollout:` block, else the
+/// workflow's defaults (a week in Audit, zero violations to promote, 1% after enforcement).
+fn rollout_thresholds(args: &RolloutArgs) -> anyhow::Result<Thresholds> {
+    let project_dir = match &args.dir {
+        Some(dir) => Some(dir.clone()),
+        None => {
+            Some(PathBuf::from(".")).filter(|d| d.join(crate::check_cmd::PROJECT_FILE).is_file())
+        }
+    };
+    let project = match &project_dir {
+        Some(dir) => crate::check_cmd::project_rollout(dir)?,
+        None => crate::check_cmd::ProjectRollout::default(),
+    };
+    Ok(Thresholds {
+        min_audit_days: args.min_audit_days.or(project.min_audit_days).unwrap_or(7),
+        max_violation_rate: args
+            .max_violation_rate
+            .or(project.max_violation_rate)
+            .unwrap_or(0.0),
+        target_after_enforcement: args
+            .target_violation_rate
+            .or(project.target_violation_rate)
+            .unwrap_or(0.01),
+    })
+}
+
 pub(crate) fn run_rollout(args: &RolloutArgs) -> anyhow::Result<ExitCode> {
     let now = now_seconds(args.now.as_deref())?;
     let mut policies: Vec<KyvernoPolicy> = Vec::new();
@@ -240,11 +273,7 @@ pub(crate) fn run_rollout(args: &RolloutArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|(at, reports)| Snapshot { at: *at, reports })
         .collect();
-    let thresholds = Thresholds {
-        min_audit_days: args.min_audit_days,
-        max_violation_rate: args.max_violation_rate,
-        target_after_enforcement: args.target_violation_rate,
-    };
+    let thresholds = rollout_thresholds(args)?;
     let verdicts = readiness(&policies, &series, now, &thresholds);
     let points = trend(&series);
     let latest: &[PolicyReport] = dated.last().map_or(&[], |(_, r)| r.as_slice());

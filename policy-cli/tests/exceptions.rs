@@ -304,6 +304,38 @@ fn check_finds_unknown_names_and_unused_exceptions() {
         1
     );
     assert_eq!(out.status.code(), Some(1));
+    // SARIF artifact URIs are RFC 3986 references: a space and `#` in the path are encoded.
+    let odd = std::env::temp_dir().join(format!("policyctl exc #{}", std::process::id()));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::copy(root().join(&file), odd.join("stray.yaml")).unwrap();
+    let odd_file = odd.join("stray.yaml").display().to_string();
+    let out = policyctl(&[
+        "exceptions",
+        "check",
+        &odd_file,
+        "--now",
+        "2025-06-02T00:00:00Z",
+        "--policies",
+        &fixture("policy.yaml"),
+        "--resource",
+        &fixture("resources.yaml"),
+        "-o",
+        "sarif",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uri =
+        v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let _ = std::fs::remove_dir_all(&odd);
+    assert!(
+        uri.ends_with(&format!(
+            "policyctl%20exc%20%23{}/stray.yaml",
+            std::process::id()
+        )),
+        "{uri}"
+    );
     assert_eq!(
         policyctl(&[
             "exceptions",

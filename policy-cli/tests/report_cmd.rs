@@ -245,6 +245,80 @@ results:
 }
 
 #[test]
+fn rollout_reads_the_projects_thresholds() {
+    // The same r2-only scan as above: require-limits is 4 days in Audit with 1 of 1 failing.
+    let later = r#"apiVersion: wgpolicyk8s.io/v1alpha2
+kind: PolicyReport
+metadata: {name: polr-ns-shop, namespace: shop}
+results:
+- {policy: require-limits, rule: limits, result: fail, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: b, namespace: shop}]}
+- {policy: require-team, rule: team, result: pass, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: a, namespace: shop}]}
+"#;
+    let project = "apiVersion: policyctl.dev/v1alpha1\nkind: Project\nchart: charts/x\nenvironments:\n  dev: {}\nrollout:\n  minAuditDays: 3\n  maxViolationRate: 100%\n  targetViolationRate: 50%\n";
+    let dir = scratch(
+        "rollout-project",
+        &[
+            ("policies.yaml", POLICIES),
+            ("r2.yaml", later),
+            ("policyctl.yaml", project),
+        ],
+    );
+    let d = dir.to_str().unwrap();
+    let run = |extra: &[&str]| {
+        let r2 = format!("{d}/r2.yaml");
+        let policies = format!("{d}/policies.yaml");
+        let mut args = vec![
+            "rollout",
+            &r2,
+            "--policies",
+            &policies,
+            "--now",
+            "2024-01-09",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", "markdown"]);
+        let out = policyctl(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), stdout)
+    };
+    // Project thresholds: 4 days >= 3, 100% <= 100%: ready.
+    let (code, stdout) = run(&["-C", d]);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains("| require-limits | Audit | 4 | 100% | ready | - |"),
+        "{stdout}"
+    );
+    // A flag overrides the project: 7 days needed again.
+    let (code, stdout) = run(&["-C", d, "--min-audit-days", "7"]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("fewer than 7"), "{stdout}");
+    // Without the project, the defaults (7 days, 0%).
+    let (code, stdout) = run(&[]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("above the 0% allowed"), "{stdout}");
+    // A bad threshold in the project is a usage error naming the field.
+    std::fs::write(
+        dir.join("policyctl.yaml"),
+        project.replace("maxViolationRate: 100%", "maxViolationRate: 2"),
+    )
+    .unwrap();
+    let out = policyctl(&[
+        "rollout",
+        &format!("{d}/r2.yaml"),
+        "--policies",
+        &format!("{d}/policies.yaml"),
+        "-C",
+        d,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rollout.maxViolationRate"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
 fn apply_prints_policy_reports() {
     let out = policyctl(&[
         "apply",

@@ -55,7 +55,7 @@ pub use build::{
 pub use error::Error;
 pub use ingest::{Entry, Ingested, entries, for_each_entry, ingest_str, report_api, report_time};
 pub use metrics::{Metrics, MetricsOptions, PodCounting};
-pub use output::{Format, SourceLocation, View, location_key, render, yaml_reports};
+pub use output::{Format, SourceLocation, View, artifact_uri, location_key, render, yaml_reports};
 pub use rollout::{
     AUDIT_START_ANNOTATION, PolicyMode, Readiness, Snapshot, Thresholds, TrendPoint, Verdict,
     readiness, trend,

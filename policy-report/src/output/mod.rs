@@ -18,6 +18,8 @@ mod junit;
 mod markdown;
 mod prometheus;
 mod sarif;
+
+pub use sarif::artifact_uri;
 mod table;
 
 /// An output format.

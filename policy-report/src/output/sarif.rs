@@ -112,7 +112,7 @@ pub(crate) fn render(p: &Prepared<'_>) -> Value {
 /// Windows drive path (`C:\x\y.yaml`) becomes `file:///C:/x/y.yaml`. Every other byte
 /// outside the unreserved and sub-delimiter characters, `:`, `@` and `/` (spaces, non-ASCII,
 /// backslashes) is percent-encoded as UTF-8.
-pub(crate) fn artifact_uri(file: &str) -> String {
+pub fn artifact_uri(file: &str) -> String {
     let bytes = file.as_bytes();
     let drive = matches!(bytes, [d, b':', b'\\' | b'/', ..] if d.is_ascii_alphabetic());
     let scheme = !drive
