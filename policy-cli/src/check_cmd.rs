@@ -13,8 +13,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use policy_eval::{Engine, EvalContext};
 use policy_exceptions::{
-    Governance, GovernanceConfig, KnownPolicies, Severity, Timestamp, assess_exception,
-    reference_problems,
+    ExceptionRecord, Family, Governance, GovernanceConfig, KnownPolicies, Severity, Timestamp,
+    assess_exception, reference_problems,
 };
 use policy_model::fs::{WalkOptions, discover, read_text};
 use policy_model::validate::{ProblemSeverity, validate_policy};
@@ -281,6 +281,42 @@ fn load_files(dir: &Path, paths: &[String]) -> anyhow::Result<Vec<(Document, Str
     Ok(out)
 }
 
+/// One exception reached twice (an overlay that carries it and the project's `exceptions:`
+/// path, or two files) counts once. Two different documents with one family, namespace and
+/// name are an error: the cluster would keep only one of them. The first is kept.
+fn dedupe_exceptions(
+    exceptions: Vec<(PolicyException, String)>,
+    findings: &mut Findings,
+) -> Vec<(PolicyException, String)> {
+    let mut out: Vec<(PolicyException, String)> = Vec::with_capacity(exceptions.len());
+    let mut names: Vec<(Family, String)> = Vec::with_capacity(exceptions.len());
+    for (e, source) in exceptions {
+        let record = ExceptionRecord::read(&e);
+        let name = (record.family, record.key);
+        let same_name = names
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|i| out.get(i));
+        match same_name {
+            None => {
+                out.push((e, source));
+                names.push(name);
+            }
+            Some((kept, _)) if *kept == e => {}
+            Some((_, first)) => findings.governance.push(GovProblem {
+                exception: name.1,
+                severity: Severity::Error,
+                kind: "duplicate".to_owned(),
+                message: format!(
+                    "defined twice with different content, in {first} and in {source}; \
+                     the first is used"
+                ),
+            }),
+        }
+    }
+    out
+}
+
 /// A governance problem of one exception, for printing.
 struct GovProblem {
     exception: String,
@@ -435,6 +471,8 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
             exceptions.push((e, format!("{file}:{line}")));
         }
     }
+
+    let exceptions = dedupe_exceptions(exceptions, &mut findings);
 
     // Governance: every problem is reported; only exceptions in force exempt.
     let gov = project_governance(&args.dir, &project)?;

@@ -167,3 +167,60 @@ fn unknown_manifest_keys_are_errors_with_their_line() {
     assert!(err.contains("policyctl.yaml:6:"), "{err}");
     assert!(err.contains("valuez"), "{err}");
 }
+
+#[test]
+fn an_exception_reached_twice_counts_once_and_a_conflicting_one_is_an_error() {
+    // The overlay carries `exception.yaml`, and the project's `exceptions:` path holds the
+    // same file: one exception, named once in the skipped result.
+    let dir = std::env::temp_dir().join(format!("policyctl-check-dup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("overlay")).unwrap();
+    std::fs::create_dir_all(dir.join("exceptions")).unwrap();
+    std::fs::create_dir_all(dir.join("resources")).unwrap();
+    let policy = "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: require-team}\nspec:\n  validationFailureAction: Enforce\n  background: true\n  rules:\n  - name: team\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {message: team label, pattern: {metadata: {labels: {team: \"?*\"}}}}\n";
+    let exception = "apiVersion: kyverno.io/v2\nkind: PolicyException\nmetadata:\n  name: legacy\n  namespace: shop\n  annotations:\n    exceptions.policyctl.dev/owner: team-shop\n    exceptions.policyctl.dev/ticket: SHOP-1\n    exceptions.policyctl.dev/created: \"2027-03-01\"\n    exceptions.policyctl.dev/expires: \"2027-05-01\"\nspec:\n  exceptions:\n  - {policyName: require-team, ruleNames: [team]}\n  match:\n    any:\n    - resources: {kinds: [Pod], namespaces: [shop], names: [legacy]}\n";
+    std::fs::write(dir.join("overlay/policy.yaml"), policy).unwrap();
+    std::fs::write(dir.join("overlay/exception.yaml"), exception).unwrap();
+    std::fs::write(
+        dir.join("overlay/overlay.yaml"),
+        "apiVersion: policyctl.dev/v1alpha1\nkind: Overlay\nresources: [policy.yaml, exception.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("exceptions/exception.yaml"), exception).unwrap();
+    std::fs::write(
+        dir.join("resources/pods.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: legacy, namespace: shop}\nspec: {containers: [{name: c, image: x}]}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("policyctl.yaml"),
+        "apiVersion: policyctl.dev/v1alpha1\nkind: Project\nenvironments:\n  prod: {overlay: overlay}\nresources: [resources]\nexceptions: [exceptions]\n",
+    )
+    .unwrap();
+    let d = dir.to_str().unwrap();
+    let run = || {
+        let out = policyctl(&["check", "-C", d, "--now", NOW, "-o", "yaml"]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        (out.status.code(), text)
+    };
+    let (code, text) = run();
+    // The only Pod fails the rule but is exempted: exit 0, one skip naming the exception once.
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("shop/legacy"), "{text}");
+    assert!(!text.contains("shop/legacy,shop/legacy"), "{text}");
+    assert!(!text.contains("duplicate"), "{text}");
+    // The project's copy now differs (another ticket): a governance error names both places.
+    std::fs::write(
+        dir.join("exceptions/exception.yaml"),
+        exception.replace("SHOP-1", "SHOP-2"),
+    )
+    .unwrap();
+    let out = policyctl(&["check", "-C", d, "--now", NOW]);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("duplicate"), "{text}");
+    assert!(text.contains("exceptions/exception.yaml"), "{text}");
+}
