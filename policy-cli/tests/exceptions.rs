@@ -274,20 +274,25 @@ fn check_reports_expired_and_expiring_soon() {
 #[test]
 fn check_finds_unknown_names_and_unused_exceptions() {
     let file = fixture("stray.yaml");
-    let out = policyctl(&[
-        "exceptions",
-        "check",
-        &file,
-        "--now",
-        "2025-06-02T00:00:00Z",
-        "--policies",
-        &fixture("policy.yaml"),
-        "--resource",
-        &fixture("resources.yaml"),
-        "-o",
-        "sarif",
-    ]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // `exceptions check FILE` against the fixture policy and resources, as SARIF.
+    let sarif = |file: &str| {
+        let out = policyctl(&[
+            "exceptions",
+            "check",
+            file,
+            "--now",
+            "2025-06-02T00:00:00Z",
+            "--policies",
+            &fixture("policy.yaml"),
+            "--resource",
+            &fixture("resources.yaml"),
+            "-o",
+            "sarif",
+        ]);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        (out, v)
+    };
+    let (out, v) = sarif(&file);
     let results = v["runs"][0]["results"].as_array().unwrap();
     let ids: Vec<&str> = results
         .iter()
@@ -309,20 +314,7 @@ fn check_finds_unknown_names_and_unused_exceptions() {
     std::fs::create_dir_all(&odd).unwrap();
     std::fs::copy(root().join(&file), odd.join("stray.yaml")).unwrap();
     let odd_file = odd.join("stray.yaml").display().to_string();
-    let out = policyctl(&[
-        "exceptions",
-        "check",
-        &odd_file,
-        "--now",
-        "2025-06-02T00:00:00Z",
-        "--policies",
-        &fixture("policy.yaml"),
-        "--resource",
-        &fixture("resources.yaml"),
-        "-o",
-        "sarif",
-    ]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, v) = sarif(&odd_file);
     let uri =
         v["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             .as_str()

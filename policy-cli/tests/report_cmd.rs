@@ -169,21 +169,23 @@ spec:
     validate: {pattern: {metadata: {labels: {team: "?*"}}}}
 "#;
 
-#[test]
-fn rollout_judges_each_policy() {
-    let later = r#"apiVersion: wgpolicyk8s.io/v1alpha2
+/// A scan of 2024-01-05: require-limits fails on its one Pod, require-team passes.
+const LATER: &str = r#"apiVersion: wgpolicyk8s.io/v1alpha2
 kind: PolicyReport
 metadata: {name: polr-ns-shop, namespace: shop}
 results:
 - {policy: require-limits, rule: limits, result: fail, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: b, namespace: shop}]}
 - {policy: require-team, rule: team, result: pass, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: a, namespace: shop}]}
 "#;
+
+#[test]
+fn rollout_judges_each_policy() {
     let dir = scratch(
         "rollout",
         &[
             ("policies.yaml", POLICIES),
             ("r1.yaml", KUBECTL_LIST),
-            ("r2.yaml", later),
+            ("r2.yaml", LATER),
         ],
     );
     let d = dir.to_str().unwrap();
@@ -247,19 +249,12 @@ results:
 #[test]
 fn rollout_reads_the_projects_thresholds() {
     // The same r2-only scan as above: require-limits is 4 days in Audit with 1 of 1 failing.
-    let later = r#"apiVersion: wgpolicyk8s.io/v1alpha2
-kind: PolicyReport
-metadata: {name: polr-ns-shop, namespace: shop}
-results:
-- {policy: require-limits, rule: limits, result: fail, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: b, namespace: shop}]}
-- {policy: require-team, rule: team, result: pass, timestamp: {seconds: 1704412800}, resources: [{kind: Pod, name: a, namespace: shop}]}
-"#;
     let project = "apiVersion: policyctl.dev/v1alpha1\nkind: Project\nchart: charts/x\nenvironments:\n  dev: {}\nrollout:\n  minAuditDays: 3\n  maxViolationRate: 100%\n  targetViolationRate: 50%\n";
     let dir = scratch(
         "rollout-project",
         &[
             ("policies.yaml", POLICIES),
-            ("r2.yaml", later),
+            ("r2.yaml", LATER),
             ("policyctl.yaml", project),
         ],
     );
