@@ -47,8 +47,8 @@ pub(crate) enum Variant {
 pub(crate) struct ExpandedRules {
     /// The controllers autogen applies to (empty: no autogen).
     pub controllers: BTreeSet<String>,
-    /// Every rule with its variant, originals first in spec order, each followed by its
-    /// generated variants.
+    /// Every rule with its variant: the originals in spec order, then the generated variants
+    /// (`autogen-`, `autogen-cronjob-`) of each, in spec order (MR-6.5).
     pub rules: Vec<(Rule, Variant)>,
 }
 
@@ -270,6 +270,7 @@ fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String
 pub(crate) fn expand(policy: &KyvernoPolicy) -> ExpandedRules {
     let controllers = controllers(policy);
     let mut rules = Vec::new();
+    let mut generated = Vec::new();
     let generating = !controllers.is_empty() && policy.spec.rules.iter().any(rule_is_expandable);
     for rule in &policy.spec.rules {
         if generating && rule.name.starts_with("autogen-") {
@@ -280,11 +281,14 @@ pub(crate) fn expand(policy: &KyvernoPolicy) -> ExpandedRules {
         if !controllers.is_empty() && rule_is_expandable(rule) {
             for variant in [Variant::PodControllers, Variant::CronJob] {
                 if let Some(r) = generate_variant(rule, variant, &controllers) {
-                    rules.push((r, variant));
+                    generated.push((r, variant));
                 }
             }
         }
     }
+    // MR-6.5: the generated rules come after all the policy's own, in spec order (Kyverno's
+    // `computeRules` appends them), which decides result order and `applyRules: One`.
+    rules.extend(generated);
     ExpandedRules { controllers, rules }
 }
 

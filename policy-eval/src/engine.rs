@@ -1924,6 +1924,17 @@ mod tests {
             "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  applyRules: One\n  rules:\n  - name: a\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: b\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n",
         );
         assert_eq!(run(&p, &pod("x"), &EvalContext::default()).len(), 1);
+        // With autogen, the generated rules come after the policy's own (MR-6.5): for a
+        // Deployment `b` runs before `autogen-a`, and `applyRules: One` stops at `b`.
+        let p = policy(
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  applyRules: One\n  rules:\n  - name: a\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {pattern: {metadata: {labels: {team: \"?*\"}}}}\n  - name: b\n    match: {any: [{resources: {kinds: [Deployment]}}]}\n    validate: {pattern: {metadata: {labels: {team: \"?*\"}}}}\n",
+        );
+        let deployment = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "default"},
+            "spec": {"template": {"metadata": {}, "spec": {"containers": []}}}});
+        let got = run(&p, &deployment, &EvalContext::default());
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, "b");
     }
 
     #[test]
@@ -1935,20 +1946,18 @@ mod tests {
             "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: p}\nspec:\n  background: false\n  rules:\n  - name: pods\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    validate: {deny: {}}\n  - name: all\n    match: {any: [{resources: {kinds: ['*']}}]}\n    validate: {deny: {}}\n  - name: secrets\n    match: {any: [{resources: {kinds: [v1/Secret]}}]}\n    validate: {deny: {}}\n",
         );
         let rules = |resource: Value| -> Vec<String> {
-            let mut names: Vec<String> = run(&p, &resource, &EvalContext::default())
+            // In rule order: the policy's own rules, then the generated ones (MR-6.5).
+            run(&p, &resource, &EvalContext::default())
                 .into_iter()
                 .map(|(rule, _, _)| rule)
-                .collect();
-            // The order of results is the expanded rule order (autogen.rs); here only the set.
-            names.sort();
-            names
+                .collect::<Vec<String>>()
         };
         let of = |kind: &str, api: &str| {
             json!({"apiVersion": api, "kind": kind, "metadata": {"name": "x", "namespace": "default"},
                    "spec": {"template": {"spec": {"containers": []}},
                             "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}})
         };
-        assert_eq!(rules(pod("x")), ["all", "pods"]);
+        assert_eq!(rules(pod("x")), ["pods", "all"]);
         assert_eq!(rules(of("Deployment", "apps/v1")), ["all", "autogen-pods"]);
         assert_eq!(
             rules(of("CronJob", "batch/v1")),
