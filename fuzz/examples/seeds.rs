@@ -21,19 +21,6 @@ use std::path::{Path, PathBuf};
 use policyctl_fuzz::SEP;
 use serde_json::{Map, Value, json};
 
-const TARGETS: [&str; 10] = [
-    "load",
-    "validate",
-    "evaluate",
-    "pattern",
-    "conditions",
-    "jmespath",
-    "template",
-    "patch",
-    "set",
-    "report",
-];
-
 /// Files larger than this are left out (slow inputs make slow fuzzing).
 const MAX_FILE: usize = 24 * 1024;
 
@@ -89,7 +76,11 @@ fn run() -> Result<(), String> {
         walk(Path::new(root), &mut paths);
     }
     let files: Vec<File> = paths.iter().filter_map(|p| read(p)).collect();
-    let mut seeds: Vec<(&str, Seeds)> = TARGETS.iter().map(|t| (*t, Seeds::default())).collect();
+    // Every target of the library, in its order.
+    let mut seeds: Vec<(&str, Seeds)> = policyctl_fuzz::targets::ALL
+        .iter()
+        .map(|(t, _)| (*t, Seeds::default()))
+        .collect();
     let get = |name: &str| -> usize { seeds.iter().position(|(t, _)| *t == name).unwrap_or(0) };
     let (load, validate, evaluate, pattern, conditions, jmespath, template, patch, set, report) = (
         get("load"),
