@@ -1,16 +1,18 @@
 //! `cargo xtask e2e`: the README's quick start on a fresh clone.
 //!
 //! Clones the repository's committed `HEAD` into a temporary directory, reads the commands of
-//! the README's "Quick start" section, and runs them there as a user would, each with its
-//! documented outcome: the first (`policyctl check` on `examples/platform` for prod) must
-//! exit 1 with prod's enforce failures reported, the second (`cargo xtask ci`) must pass.
+//! the README's "Quick start" section, and runs the first there as a user would: `policyctl
+//! check` on `examples/platform` for prod must exit 1 with prod's enforce failures reported.
+//! What a fresh clone can break is the committed files (an example, a value file or a
+//! manifest left untracked), so the command runs in the clone with the `policyctl` this CI
+//! run already built (`cargo build -p policy-cli`, a no-op after `xtask test`) in place of
+//! its `cargo run --release -p policy-cli --` prefix: CI builds the workspace once.
 //!
-//! The clone gets a `shared` link beside it (the conformance corpus `xtask ci` reads) and
-//! its own target directory, `target/e2e/` of this checkout: on a clean CI machine that is
-//! a build from nothing, as on a user's; locally it stays warm between runs. The nested
-//! `cargo xtask ci` sees `POLICYCTL_E2E=nested` and does not recurse.
+//! The second command is the README's test command, `cargo xtask ci`: that is the command
+//! running this step (`.ci/run` calls it), so it is checked to be exactly that and not run
+//! again — running the whole CI inside CI built and tested everything twice (issue 14).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
@@ -18,13 +20,8 @@ use anyhow::{Context, bail};
 
 use crate::conformance::workspace_root;
 
-/// Set in the clone's environment; `xtask ci` skips this step when it is present.
-pub const NESTED: &str = "POLICYCTL_E2E";
-
-/// Whether this process runs inside an e2e clone.
-pub fn nested() -> bool {
-    std::env::var_os(NESTED).is_some()
-}
+/// How the Quick start runs `policyctl` from source.
+const CARGO_RUN: &str = "cargo run --release -p policy-cli -- ";
 
 /// The shell commands of the README's "Quick start" section, in order.
 pub fn quick_start_commands(readme: &str) -> Vec<String> {
@@ -69,17 +66,18 @@ pub fn run() -> anyhow::Result<()> {
     let scratch = std::env::temp_dir().join(format!("policyctl-e2e-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
-    let result = run_in(&root, &scratch, check, ci);
+    check_ci_command(&root, ci)?;
+    let result = run_in(&root, &scratch, check);
     let _ = std::fs::remove_dir_all(&scratch);
     result?;
     eprintln!(
-        "xtask e2e: both Quick start commands behaved as documented on a fresh clone ({:.0} s)",
+        "xtask e2e: the Quick start behaved as documented on a fresh clone ({:.0} s)",
         started.elapsed().as_secs_f64()
     );
     Ok(())
 }
 
-fn run_in(root: &Path, scratch: &Path, check: &str, ci: &str) -> anyhow::Result<()> {
+fn run_in(root: &Path, scratch: &Path, check: &str) -> anyhow::Result<()> {
     let clone = scratch.join("main");
     let status = Command::new("git")
         .args(["clone", "--quiet", "--no-hardlinks"])
@@ -96,10 +94,28 @@ fn run_in(root: &Path, scratch: &Path, check: &str, ci: &str) -> anyhow::Result<
         std::os::unix::fs::symlink(&shared, scratch.join("shared"))
             .context("linking ../shared beside the clone")?;
     }
-    let target: PathBuf = root.join("target/e2e");
+    let Some(args) = check.strip_prefix(CARGO_RUN) else {
+        bail!("the Quick start's first command should start with `{CARGO_RUN}`: {check:?}");
+    };
+    crate::cargo(&[
+        "build",
+        "--locked",
+        "-p",
+        "policy-cli",
+        "--bin",
+        "policyctl",
+    ])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), std::path::PathBuf::from);
+    let policyctl = target.join("debug/policyctl");
 
-    // (1) `policyctl check --env prod`: prod enforces policies the snapshot violates.
-    let out = shell(&clone, &target, check)?;
+    // `policyctl check --env prod`: prod enforces policies the snapshot violates.
+    eprintln!("$ (cd {} && policyctl {args})", clone.display());
+    let out = Command::new(&policyctl)
+        .args(args.split_whitespace())
+        .current_dir(&clone)
+        .output()
+        .with_context(|| format!("running {}", policyctl.display()))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     if out.status.code() != Some(1) {
@@ -116,56 +132,20 @@ fn run_in(root: &Path, scratch: &Path, check: &str, ci: &str) -> anyhow::Result<
     }
     eprintln!("xtask e2e: `{check}` exited 1 with prod's enforce failures, as documented");
 
-    // (2) `cargo xtask ci` in the clone passes.
-    let out = shell(&clone, &target, ci)?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let tail: String = stderr
-            .lines()
-            .rev()
-            .take(40)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("\n");
-        bail!(
-            "`{ci}` failed in the clone ({})\nstdout tail:\n{}\nstderr tail:\n{tail}",
-            out.status,
-            stdout.lines().rev().take(10).collect::<Vec<_>>().join("\n")
-        );
-    }
-    let last = stdout.lines().last().unwrap_or_default();
-    if !last.ends_with(" 0 failed") {
-        bail!("`{ci}` in the clone did not close with `N passed, 0 failed`: {last:?}");
-    }
-    eprintln!("xtask e2e: `{ci}` passed in the clone: {last}");
     Ok(())
 }
 
-fn shell(dir: &Path, target: &Path, command: &str) -> anyhow::Result<std::process::Output> {
-    eprintln!("$ (cd {} && {command})", dir.display());
-    let started = Instant::now();
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(command)
-        .current_dir(dir)
-        .env(NESTED, "nested")
-        .env("CARGO_TARGET_DIR", target)
-        // The outer cargo's variables would point the nested one at this checkout.
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("CARGO_PKG_NAME")
-        .env_remove("CARGO")
-        .env_remove("RUSTFLAGS")
-        .output()
-        .with_context(|| format!("running `{command}`"))?;
-    eprintln!(
-        "  ({:.0} s, {})",
-        started.elapsed().as_secs_f64(),
-        out.status
-    );
-    Ok(out)
+/// The README's second Quick start command is the one CI runs: `.ci/run` must call it.
+fn check_ci_command(root: &Path, ci: &str) -> anyhow::Result<()> {
+    if ci != "cargo xtask ci" {
+        bail!("the README's test command should be `cargo xtask ci`, found `{ci}`");
+    }
+    let script = std::fs::read_to_string(root.join(".ci/run")).context("reading .ci/run")?;
+    if !script.lines().any(|l| l.trim() == ci) {
+        bail!("`.ci/run` does not call the README's test command `{ci}`");
+    }
+    eprintln!("xtask e2e: `{ci}` is the command .ci/run calls (running now; not nested)");
+    Ok(())
 }
 
 #[cfg(test)]

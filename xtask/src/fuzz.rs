@@ -67,8 +67,7 @@ fn dictionary(target: &str) -> &'static str {
 }
 
 /// The plain build's target directory: the fuzz workspace's own (`fuzz/target`), or
-/// `$CARGO_TARGET_DIR/fuzz` when that is set (the e2e clone keeps its builds there, warm
-/// between runs).
+/// `$CARGO_TARGET_DIR/fuzz` when that is set.
 fn plain_target_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("fuzz"),
