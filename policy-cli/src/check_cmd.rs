@@ -17,6 +17,7 @@ use policy_exceptions::{
     assess_exception, reference_problems,
 };
 use policy_model::fs::{WalkOptions, discover, read_text};
+use policy_model::kinds::autogen;
 use policy_model::validate::{ProblemSeverity, validate_policy};
 use policy_model::{
     Document, FailureAction, KyvernoPolicy, OwnedDoc, PolicyException, RuleResult, RuleStatus,
@@ -480,13 +481,10 @@ pub(crate) fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for p in &policies {
         known.insert(
             p.qualified_name(),
-            p.spec.rules.iter().flat_map(|r| {
-                [
-                    r.name.clone(),
-                    format!("autogen-{}", r.name),
-                    format!("autogen-cronjob-{}", r.name),
-                ]
-            }),
+            p.spec
+                .rules
+                .iter()
+                .flat_map(|r| autogen::rule_names(&r.name)),
         );
     }
     for (e, _) in &exceptions {

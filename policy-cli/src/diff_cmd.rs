@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use policy_eval::kyverno_test::normalize_resource;
 use policy_eval::{Engine, EvalContext};
 use policy_model::fs::{WalkOptions, discover, read_text};
+use policy_model::kinds::autogen;
 use policy_model::{Document, FailureAction, KyvernoPolicy, PolicyException, RuleStatus, load_str};
 use serde_json::{Value, json};
 
@@ -233,11 +234,7 @@ fn evaluate(
     let mut out = BTreeMap::new();
     for eval in engine.evaluate_batch(resources, &ctx) {
         for r in eval.results() {
-            let base_rule = r
-                .rule
-                .strip_prefix("autogen-cronjob-")
-                .or_else(|| r.rule.strip_prefix("autogen-"))
-                .unwrap_or(&r.rule);
+            let base_rule = autogen::base_rule(&r.rule);
             out.insert(
                 (
                     r.policy.to_string(),

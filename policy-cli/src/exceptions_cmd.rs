@@ -14,6 +14,7 @@ use policy_exceptions::{
     SignedDuration, Status, Timestamp, assess_exception, reference_problems,
 };
 use policy_model::fs::{WalkOptions, discover, read_text};
+use policy_model::kinds::autogen;
 use policy_model::{Document, PolicyException, load_str};
 use serde_json::{Value, json};
 
@@ -218,13 +219,11 @@ fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         for doc in load(&args.policies)? {
             match doc {
                 Document::Policy(p) => {
-                    let rules = p.spec.rules.iter().flat_map(|r| {
-                        [
-                            r.name.clone(),
-                            format!("autogen-{}", r.name),
-                            format!("autogen-cronjob-{}", r.name),
-                        ]
-                    });
+                    let rules = p
+                        .spec
+                        .rules
+                        .iter()
+                        .flat_map(|r| autogen::rule_names(&r.name));
                     known.insert(p.qualified_name(), rules);
                     policies.push(*p);
                 }

@@ -5,21 +5,14 @@
 use std::collections::BTreeSet;
 
 use policy_model::KyvernoPolicy;
+use policy_model::kinds::{self, autogen};
 use policy_model::policy::{MatchResources, ResourceDescription, Rule};
 use serde_json::{Value, json};
 
 use crate::matching::KindSelector;
 
 /// The default controller set (MR-6.1).
-const DEFAULT_CONTROLLERS: [&str; 7] = [
-    "DaemonSet",
-    "Deployment",
-    "Job",
-    "StatefulSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "CronJob",
-];
+const DEFAULT_CONTROLLERS: [&str; 7] = kinds::POD_CONTROLLERS;
 
 /// Generated match kinds for the non-CronJob variant, in Kyverno's order (MR-6.4).
 const POD_CONTROLLER_KINDS: [(&str, &str); 6] = [
@@ -142,7 +135,7 @@ fn kinds_of(m: &MatchResources) -> Vec<&String> {
 
 /// MR-6.3: does this rule get generated variants?
 fn rule_is_expandable(rule: &Rule) -> bool {
-    if rule.name.starts_with("autogen-") {
+    if rule.name.starts_with(autogen::PREFIX) {
         return false;
     }
     if !kinds_of(&rule.match_).iter().any(|k| is_pod_kind(k)) {
@@ -208,9 +201,9 @@ fn generate_variant(rule: &Rule, variant: Variant, controllers: &BTreeSet<String
     }
     let mut r = rule.clone();
     r.name = truncate_name(if cronjob {
-        format!("autogen-cronjob-{}", rule.name)
+        autogen::cronjob_rule(&rule.name)
     } else {
-        format!("autogen-{}", rule.name)
+        autogen::pod_controllers_rule(&rule.name)
     });
     replace_kinds(&mut r.match_, &kinds, false);
     if let Some(ex) = &mut r.exclude {
@@ -273,7 +266,7 @@ pub(crate) fn expand(policy: &KyvernoPolicy) -> ExpandedRules {
     let mut generated = Vec::new();
     let generating = !controllers.is_empty() && policy.spec.rules.iter().any(rule_is_expandable);
     for rule in &policy.spec.rules {
-        if generating && rule.name.starts_with("autogen-") {
+        if generating && rule.name.starts_with(autogen::PREFIX) {
             // Dropped when generated ones are added (MR-6.3).
             continue;
         }

@@ -15,7 +15,7 @@ use crate::gofmt;
 use crate::label::RuleLabel;
 use crate::pattern;
 use crate::quantity::Quantity;
-use crate::wildcard;
+use policy_model::wildcard;
 
 const NANOS_PER_SECOND: i128 = 1_000_000_000;
 

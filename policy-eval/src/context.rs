@@ -166,17 +166,7 @@ pub(crate) fn apply_values(ctx: &mut Value, values: &Map<String, Value>) {
 /// CV-11.8: the `images` variable of Pods and pod controllers.
 pub(crate) fn images(resource: &Value) -> Option<Value> {
     let kind = resource.get("kind").and_then(Value::as_str)?;
-    let spec_path: &[&str] = match kind {
-        "Pod" => &["spec"],
-        "Deployment"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "ReplicationController"
-        | "StatefulSet"
-        | "Job" => &["spec", "template", "spec"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
-        _ => return None,
-    };
+    let spec_path = policy_model::kinds::pod_spec_path(kind)?;
     let mut spec = resource;
     for p in spec_path {
         spec = spec.get(*p)?;

@@ -28,7 +28,7 @@ use crate::label::RuleLabel;
 use crate::matching::{self, MatchSubject, RequestUser};
 use crate::pattern;
 use crate::variables::{self, Resolver, VarError};
-use crate::wildcard;
+use policy_model::wildcard;
 
 /// A policy the engine will not evaluate, with the reason (Kyverno's "skipped policies",
 /// CLI-5.2, CLI-6.9).
@@ -605,10 +605,7 @@ impl<'a> Run<'a> {
 
     fn rule_values(&self, policy: &KyvernoPolicy, rule: &str) -> Option<&'a Map<String, Value>> {
         let values = self.ctx.values.as_ref()?;
-        let base = rule
-            .strip_prefix("autogen-cronjob-")
-            .or_else(|| rule.strip_prefix("autogen-"))
-            .unwrap_or(rule);
+        let base = policy_model::kinds::autogen::base_rule(rule);
         values
             .policies
             .iter()
@@ -622,10 +619,7 @@ impl<'a> Run<'a> {
         let Some(values) = self.ctx.values.as_ref() else {
             return Map::new();
         };
-        let base = rule
-            .strip_prefix("autogen-cronjob-")
-            .or_else(|| rule.strip_prefix("autogen-"))
-            .unwrap_or(rule);
+        let base = policy_model::kinds::autogen::base_rule(rule);
         let mut out = Map::new();
         for r in values
             .policies

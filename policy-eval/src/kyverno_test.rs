@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use policy_model::exception::KyvernoException;
+use policy_model::kinds::{Scope, autogen};
 use policy_model::testfile::{Test, TestResult, UserInfoFile, ValuesSpec};
 use policy_model::{KyvernoPolicy, ResourceRef, RuleStatus};
 use serde_json::Value;
@@ -98,51 +99,6 @@ pub struct SuiteOutcome {
     pub rows: Vec<Row>,
 }
 
-/// Kinds the CLI treats as cluster-scoped (CLI-5.1); everything else is namespaced.
-const CLUSTER_SCOPED: &[&str] = &[
-    "APIService",
-    "CertificateSigningRequest",
-    "ClusterCleanupPolicy",
-    "ClusterPolicy",
-    "ClusterPolicyReport",
-    "ClusterReport",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "ComponentStatus",
-    "CSIDriver",
-    "CSINode",
-    "CustomResourceDefinition",
-    "FlowSchema",
-    "IngressClass",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "MutatingWebhookConfiguration",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "PodSecurityPolicy",
-    "PriorityClass",
-    "PriorityLevelConfiguration",
-    "RuntimeClass",
-    "SelfSubjectAccessReview",
-    "SelfSubjectReview",
-    "SelfSubjectRulesReview",
-    "StorageClass",
-    "SubjectAccessReview",
-    "TokenReview",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "ValidatingWebhookConfiguration",
-    "VolumeAttachment",
-    "ValidatingPolicy",
-    "MutatingPolicy",
-    "GeneratingPolicy",
-    "DeletingPolicy",
-    "ImageValidatingPolicy",
-    "ClusterEphemeralReport",
-    "GlobalContextEntry",
-];
-
 /// CLI-5.1: default namespace, `null` label-like maps → `{}`, numbers → floats.
 pub fn normalize_resource(mut v: Value) -> Value {
     let kind = v
@@ -151,7 +107,7 @@ pub fn normalize_resource(mut v: Value) -> Value {
         .unwrap_or("")
         .to_owned();
     fix_nulls_and_numbers(&mut v);
-    if !CLUSTER_SCOPED.contains(&kind.as_str())
+    if !Scope::KyvernoCli.is_cluster_scoped("", &kind)
         && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
     {
         let empty = meta
@@ -397,10 +353,7 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
             for resp in responses {
                 let mut produced = false;
                 for result in resp.results.iter().filter(|r| {
-                    rule.is_empty()
-                        || r.rule == rule
-                        || r.rule == format!("autogen-{rule}")
-                        || r.rule == format!("autogen-cronjob-{rule}")
+                    rule.is_empty() || r.rule == rule || autogen::is_variant_of(&r.rule, rule)
                 }) {
                     produced = true;
                     if let Some(feature) = result.message.strip_prefix("unsupported: ") {

@@ -24,7 +24,6 @@ mod pattern;
 mod pss;
 mod quantity;
 mod variables;
-mod wildcard;
 
 pub use context::{ApiCallMock, EvalContext, ExternalData, Operation};
 pub use engine::{

@@ -7,7 +7,7 @@ use policy_model::meta::LabelSelector;
 use policy_model::policy::{MatchResources, ResourceDescription, ResourceFilterRef, Subject};
 use serde_json::{Map, Value};
 
-use crate::wildcard;
+use policy_model::wildcard;
 
 /// The user making the (simulated) request.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

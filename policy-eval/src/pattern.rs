@@ -24,7 +24,7 @@ use crate::duration::parse_go_duration;
 use crate::gofmt;
 use crate::label::RuleLabel;
 use crate::quantity::Quantity;
-use crate::wildcard;
+use policy_model::wildcard;
 
 /// Deepest pattern nesting accepted; deeper patterns are an `ERROR` outcome.
 pub(crate) const MAX_DEPTH: usize = 256;

@@ -11,7 +11,7 @@ use policy_model::RuleStatus;
 use policy_model::policy::{PodSecurity, PodSecurityExclude};
 use serde_json::{Map, Value, json};
 
-use crate::wildcard;
+use policy_model::wildcard;
 
 /// The verdict of one `podSecurity` rule.
 #[derive(Clone, Debug, PartialEq)]

@@ -6,6 +6,7 @@ use std::fmt;
 use jiff::Timestamp;
 use policy_model::PolicyException;
 use policy_model::exception::KyvernoException;
+use policy_model::wildcard;
 
 use crate::config::Governance;
 use crate::record::{ANNOTATION_PREFIX, ExceptionRecord, Family, keys};
@@ -218,10 +219,6 @@ fn where_key(family: Family, key: &str) -> String {
     }
 }
 
-fn has_wildcard(s: &str) -> bool {
-    s.contains('*') || s.contains('?')
-}
-
 /// Problems that do not depend on the instant (reading, ticket, owner, lifetime,
 /// namespace, wildcards).
 fn static_problems(r: &ExceptionRecord, gov: &Governance) -> Vec<Problem> {
@@ -300,7 +297,7 @@ fn static_problems(r: &ExceptionRecord, gov: &Governance) -> Vec<Problem> {
     if !c.allow_wildcards {
         for t in &r.targets {
             for name in std::iter::once(&t.policy).chain(&t.rules) {
-                if has_wildcard(name) {
+                if wildcard::has_wildcard(name) {
                     out.push(Problem::error(
                         ProblemKind::WildcardName,
                         format!("name `{name}` uses wildcards, which are not allowed"),
@@ -518,7 +515,7 @@ pub fn reference_problems(record: &ExceptionRecord, known: &KnownPolicies) -> Ve
         let matching: Vec<&BTreeSet<String>> = known
             .policies
             .iter()
-            .filter(|(name, _)| wildcard_match(&t.policy, name))
+            .filter(|(name, _)| wildcard::matches(&t.policy, name))
             .map(|(_, rules)| rules)
             .collect();
         if matching.is_empty() {
@@ -531,7 +528,7 @@ pub fn reference_problems(record: &ExceptionRecord, known: &KnownPolicies) -> Ve
         for rule in &t.rules {
             if !matching
                 .iter()
-                .any(|rules| rules.iter().any(|r| wildcard_match(rule, r)))
+                .any(|rules| rules.iter().any(|r| wildcard::matches(rule, r)))
             {
                 out.push(Problem::error(
                     ProblemKind::UnknownRule,
@@ -541,36 +538,6 @@ pub fn reference_problems(record: &ExceptionRecord, known: &KnownPolicies) -> Ve
         }
     }
     out
-}
-
-/// `*` matches any run of characters, `?` exactly one.
-fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(c) if *c == '?' || Some(c) == t.get(ti) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..)
-        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 #[cfg(test)]
@@ -970,23 +937,5 @@ mod tests {
         assert_eq!(p[0].kind, ProblemKind::UnknownRule);
         let p = reference_problems(&r, &KnownPolicies::new());
         assert_eq!(p[0].kind, ProblemKind::UnknownPolicy);
-    }
-
-    #[test]
-    fn wildcards() {
-        let cases = [
-            ("*", "", true),
-            ("*", "abc", true),
-            ("a*c", "abbbc", true),
-            ("a?c", "abc", true),
-            ("a?c", "ac", false),
-            ("autogen-*", "autogen-check", true),
-            ("autogen-*", "check", false),
-            ("*-tag", "validate-image-tag", true),
-            ("abc", "abd", false),
-        ];
-        for (p, t, expect) in cases {
-            assert_eq!(wildcard_match(p, t), expect, "{p} {t}");
-        }
     }
 }

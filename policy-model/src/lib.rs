@@ -49,6 +49,7 @@ mod error;
 pub mod exception;
 #[cfg(feature = "fs")]
 pub mod fs;
+pub mod kinds;
 mod load;
 pub mod meta;
 mod path;
@@ -59,6 +60,7 @@ pub mod result;
 mod strict;
 pub mod testfile;
 pub mod validate;
+pub mod wildcard;
 mod yaml;
 
 pub use cel::{AdmissionPolicy, CelPolicy, CelPolicyKind};

@@ -110,11 +110,6 @@ impl RenderError {
         self
     }
 
-    pub(crate) fn with_pointer(mut self, pointer: impl Into<String>) -> Self {
-        self.pointer = Some(pointer.into());
-        self
-    }
-
     /// Converts a model load error (from parsing YAML) into a render error of `kind`.
     pub(crate) fn from_load(kind: RenderErrorKind, e: &policy_model::LoadError) -> Self {
         let mut out = Self::new(kind, e.message.clone()).with_file(e.source_name.clone());

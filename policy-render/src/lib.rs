@@ -39,7 +39,6 @@ mod error;
 mod fsio;
 pub mod output;
 pub mod overlay;
-pub mod patch;
 mod schema;
 pub mod template;
 pub mod values;

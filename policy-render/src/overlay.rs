@@ -50,14 +50,15 @@
 
 use std::path::{Path, PathBuf};
 
-use policy_model::{DocSlice, FieldPath};
+use policy_model::kinds::Scope;
+use policy_model::{DocSlice, FieldPath, wildcard};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::chart::{Chart, RenderOptions, ValuesFile};
 use crate::error::{RenderError, RenderErrorKind};
 use crate::fsio::{Root, canonical};
-use crate::patch::{apply_json_patch, apply_merge_patch};
+use policy_patch::{apply_json_patch, apply_merge_patch};
 
 /// The overlay file name.
 pub const OVERLAY_FILE: &str = "overlay.yaml";
@@ -485,48 +486,8 @@ fn doc_id(d: &Value) -> String {
     }
 }
 
-/// Kinds that are cluster-scoped (never get a namespace).
-const CLUSTER_SCOPED: &[&str] = &[
-    "ClusterPolicy",
-    "ClusterCleanupPolicy",
-    "ClusterPolicyReport",
-    "ClusterEphemeralReport",
-    "ClusterRole",
-    "ClusterRoleBinding",
-    "Namespace",
-    "Node",
-    "PersistentVolume",
-    "StorageClass",
-    "PriorityClass",
-    "RuntimeClass",
-    "IngressClass",
-    "CustomResourceDefinition",
-    "APIService",
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding",
-    "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding",
-    "CertificateSigningRequest",
-    "PodSecurityPolicy",
-    "ClusterIssuer",
-];
-
-/// Cluster-scoped kinds of `policies.kyverno.io` (its `Namespaced*` kinds are namespaced).
-const KYVERNO_CEL_CLUSTER_SCOPED: &[&str] = &[
-    "ValidatingPolicy",
-    "ImageValidatingPolicy",
-    "MutatingPolicy",
-    "GeneratingPolicy",
-    "DeletingPolicy",
-];
-
 fn is_cluster_scoped(d: &Value) -> bool {
-    let kind = kind_of(d);
-    let (group, _) = group_version(d);
-    CLUSTER_SCOPED.contains(&kind)
-        || (group == "policies.kyverno.io" && KYVERNO_CEL_CLUSTER_SCOPED.contains(&kind))
+    Scope::Overlay.is_cluster_scoped(group_version(d).0, kind_of(d))
 }
 
 fn check_duplicates(docs: &[Value], src: &Source) -> Result<(), RenderError> {
@@ -550,35 +511,6 @@ fn check_duplicates(docs: &[Value], src: &Source) -> Result<(), RenderError> {
         }
     }
     Ok(())
-}
-
-/// `*` matches any run of characters, `?` one character.
-pub(crate) fn wildcard(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if c == '?' || Some(&c) == t.get(ti) => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p.get(pi..).unwrap_or_default().iter().all(|&c| c == '*')
 }
 
 /// Kubernetes label-selector syntax: `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a)`,
@@ -652,7 +584,9 @@ fn set_requirement(req: &str) -> Option<(&str, Vec<&str>, bool)> {
 
 fn target_matches(t: &TargetSpec, d: &Value) -> Result<bool, String> {
     let (group, version) = group_version(d);
-    let field = |pat: &Option<String>, have: &str| pat.as_deref().is_none_or(|p| wildcard(p, have));
+    let field = |pat: &Option<String>, have: &str| {
+        pat.as_deref().is_none_or(|p| wildcard::matches(p, have))
+    };
     if !(field(&t.group, group)
         && field(&t.version, version)
         && field(&t.kind, kind_of(d))
@@ -777,25 +711,6 @@ fn parse_patch_text(file: &str, text: &str) -> Result<Value, String> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn wildcards() {
-        let cases = [
-            ("*", "anything", true),
-            ("require-*", "require-labels", true),
-            ("require-*", "disallow-latest", false),
-            ("?at", "cat", true),
-            ("?at", "at", false),
-            ("a*b*c", "aXXbYYc", true),
-            ("a*b*c", "aXXbYY", false),
-            ("exact", "exact", true),
-            ("", "", true),
-            ("", "x", false),
-        ];
-        for (p, t, expect) in cases {
-            assert_eq!(wildcard(p, t), expect, "{p} vs {t}");
-        }
-    }
 
     #[test]
     fn label_selectors() {

@@ -27,6 +27,8 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use policy_model::kinds::autogen;
+
 use crate::fx::{FxHashMap, FxHashSet, merge_counts};
 use crate::ingest::Entry;
 use crate::summary::{Counts, Grouped, PARALLEL_MIN, add_counts};
@@ -49,26 +51,11 @@ pub struct MetricsOptions {
     pub pod_counting: PodCounting,
 }
 
-/// Kinds that create other objects.
-pub const CONTROLLER_KINDS: [&str; 7] = [
-    "Deployment",
-    "ReplicaSet",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
-    "ReplicationController",
-];
+/// Kinds that create other objects: the pod controllers.
+pub const CONTROLLER_KINDS: [&str; 7] = policy_model::kinds::POD_CONTROLLERS;
 
 /// Kinds that controllers create.
 pub const OWNED_KINDS: [&str; 3] = ["Pod", "ReplicaSet", "Job"];
-
-/// The rule an autogen rule was generated from (`autogen-cronjob-x` and `autogen-x` → `x`).
-pub fn base_rule(rule: &str) -> &str {
-    rule.strip_prefix("autogen-cronjob-")
-        .or_else(|| rule.strip_prefix("autogen-"))
-        .unwrap_or(rule)
-}
 
 /// Which entries count under `counting`, as a mask parallel to `entries`.
 pub fn counted_mask<'a>(entries: &[Entry<'a>], counting: PodCounting) -> Vec<bool> {
@@ -155,10 +142,10 @@ impl Metrics {
             add_counts(&mut m.namespaces, namespace, &c);
             add_counts(&mut m.policies, policy, &c);
             match m.checks.get_mut(policy) {
-                Some(rules) => add_counts(rules, base_rule(rule), &c),
+                Some(rules) => add_counts(rules, autogen::base_rule(rule), &c),
                 None => {
                     let mut rules = Grouped::new();
-                    add_counts(&mut rules, base_rule(rule), &c);
+                    add_counts(&mut rules, autogen::base_rule(rule), &c);
                     m.checks.insert(policy.to_owned(), rules);
                 }
             }

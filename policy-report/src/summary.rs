@@ -436,7 +436,8 @@ results:
     fn parallel_paths_equal_sequential_counting() {
         use policy_model::{ResourceId, RuleResult};
 
-        use crate::metrics::{Metrics, MetricsOptions, base_rule, counted_mask};
+        use crate::metrics::{Metrics, MetricsOptions, counted_mask};
+        use policy_model::kinds::autogen::base_rule;
 
         let kinds = ["Pod", "Deployment", "ReplicaSet", "Namespace"];
         let results: Vec<RuleResult> = (0..3 * PARALLEL_MIN)

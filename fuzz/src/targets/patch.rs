@@ -5,7 +5,7 @@
 //! anything else: merge patch).
 
 use crate::{parse_first, read_back, split2, text};
-use policy_render::patch::{apply_json_patch, apply_merge_patch};
+use policy_patch::{apply_json_patch, apply_merge_patch};
 use policy_render::to_yaml_stream;
 use serde_json::Value;
 

@@ -673,7 +673,9 @@ fn f_pattern_match(args: &[Value], _: &FnEnv) -> Result<Value, String> {
     let f = "pattern_match";
     let pattern = arg_str(f, args, 0)?;
     let value = num_text(f, args.get(1).unwrap_or(&Value::Null), 2)?;
-    Ok(Value::Bool(crate::wildcard::matches(pattern, &value)))
+    Ok(Value::Bool(policy_model::wildcard::matches(
+        pattern, &value,
+    )))
 }
 
 /// Go `==` on two decoded JSON values (`interface{}`): numbers by value; maps and slices are

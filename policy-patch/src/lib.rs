@@ -1,5 +1,12 @@
-//! Patches: RFC 6902 JSON Patch (applied by the `json-patch` crate) with rule-by-name
-//! addressing, and RFC 7396 JSON Merge Patch.
+//! Patches over `serde_json` documents, shared by everything that patches: overlays
+//! (policy-render) today, classic mutate, MutatingPolicy and Kustomize patches next. A leaf:
+//! no workspace crate below it, so render and eval can both depend on it.
+//!
+//! - [`apply_json_patch`]: RFC 6902 JSON Patch (operations applied by the `json-patch`
+//!   crate), atomic, with `[key=value]` list addressing.
+//! - [`apply_merge_patch`]: RFC 7396 JSON Merge Patch.
+//!
+//! The strategic merge (MR-9.3) arrives with classic mutate.
 //!
 //! # Addressing list items by a field
 //!
@@ -17,7 +24,31 @@
 
 use serde_json::{Map, Value};
 
-use crate::error::{RenderError, RenderErrorKind};
+/// A patch that could not be applied: the message (lower-case, values in backticks) and,
+/// when known, the resolved JSON pointer of the operation that failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+#[non_exhaustive]
+pub struct PatchError {
+    /// What went wrong, naming the operation (`operation 2 (`replace`): ...`).
+    pub message: String,
+    /// The pointer that failed, after `[key=value]` segments were resolved.
+    pub pointer: Option<String>,
+}
+
+impl PatchError {
+    fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            pointer: None,
+        }
+    }
+
+    fn with_pointer(mut self, pointer: impl Into<String>) -> Self {
+        self.pointer = Some(pointer.into());
+        self
+    }
+}
 
 fn unescape(seg: &str) -> String {
     seg.replace("~1", "/").replace("~0", "~")
@@ -51,7 +82,7 @@ fn step<'a>(cur: &'a Value, seg: &str) -> Option<&'a Value> {
 
 /// Resolves every `[key=value]` segment of `pointer` against `doc` into a list index.
 /// Pointers without such segments come back unchanged.
-pub fn resolve_pointer(doc: &Value, pointer: &str) -> Result<String, RenderError> {
+pub fn resolve_pointer(doc: &Value, pointer: &str) -> Result<String, PatchError> {
     if pointer.is_empty() {
         return Ok(String::new());
     }
@@ -102,8 +133,8 @@ fn shown(pointer: &str) -> &str {
     if pointer.is_empty() { "/" } else { pointer }
 }
 
-fn patch_error(message: impl Into<String>) -> RenderError {
-    RenderError::new(RenderErrorKind::Patch, message)
+fn patch_error(message: impl Into<String>) -> PatchError {
+    PatchError::new(message)
 }
 
 /// Why `pointer` does not reach a value in `doc`: the first segment that is missing.
@@ -135,7 +166,7 @@ fn diagnose(doc: &Value, pointer: &str) -> String {
 /// Applies an RFC 6902 JSON Patch (a list of operations) to `doc`, atomically. Paths may
 /// address list items by field (see the module docs). On error, `doc` is unchanged and
 /// the error carries the failing operation's resolved pointer.
-pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), RenderError> {
+pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), PatchError> {
     let Value::Array(ops) = patch else {
         return Err(patch_error("a JSON patch must be a list of operations"));
     };
@@ -152,7 +183,7 @@ pub fn apply_json_patch(doc: &mut Value, patch: &Value) -> Result<(), RenderErro
             if let Some(Value::String(p)) = op.get(field) {
                 let resolved = resolve_pointer(&work, p).map_err(|e| {
                     let message = format!("operation {j} (`{name}`): {}", e.message);
-                    RenderError { message, ..e }
+                    PatchError { message, ..e }
                 })?;
                 if let Some(slot) = op.get_mut(field) {
                     *slot = Value::String(resolved.clone());

@@ -1,4 +1,4 @@
-//! Kyverno's wildcard string matching (`patterns.md` P-1): `*` matches any run of code points,
+//! The one wildcard matcher of the workspace — Kyverno's wildcard string matching (`patterns.md` P-1): `*` matches any run of code points,
 //! `?` exactly one code point, no escape character, whole-string match.
 //!
 //! The matcher is the classic two-pointer greedy algorithm with a single backtrack point (the
@@ -7,12 +7,12 @@
 //! more than a plain one.
 
 /// Whether `s` contains a wildcard character (`*` or `?`, P-1.1).
-pub(crate) fn has_wildcard(s: &str) -> bool {
+pub fn has_wildcard(s: &str) -> bool {
     s.bytes().any(|b| b == b'*' || b == b'?')
 }
 
 /// `wildcard_match(pattern, text)` of P-1.1.
-pub(crate) fn matches(pattern: &str, text: &str) -> bool {
+pub fn matches(pattern: &str, text: &str) -> bool {
     // P-1.1: the two special cases come first (an empty pattern only matches an empty text).
     if pattern.is_empty() {
         return text.is_empty();
