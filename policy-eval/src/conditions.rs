@@ -10,11 +10,11 @@ use policy_model::policy::{AnyAllConditions, Condition, Conditions};
 use policy_model::{RuleStatus, SmolStr};
 use serde_json::{Number, Value};
 
-use crate::duration::parse_go_duration;
-use crate::gofmt;
 use crate::label::RuleLabel;
 use crate::pattern;
-use crate::quantity::Quantity;
+use policy_gotypes::duration::parse_go_duration;
+use policy_gotypes::gofmt;
+use policy_gotypes::quantity::Quantity;
 use policy_model::wildcard;
 
 const NANOS_PER_SECOND: i128 = 1_000_000_000;

@@ -22,12 +22,12 @@ use serde_json::{Map, Value, json};
 use crate::autogen::{self, ExpandedRules};
 use crate::conditions;
 use crate::context::{EvalContext, Operation, apply_values, images};
-use crate::jmespath::types::FnEnv;
-use crate::jmespath::{Expression, JmesError};
 use crate::label::RuleLabel;
 use crate::matching::{self, MatchSubject, RequestUser};
 use crate::pattern;
 use crate::variables::{self, Resolver, VarError};
+use policy_jmespath::FnEnv;
+use policy_jmespath::{Expression, JmesError};
 use policy_model::wildcard;
 
 /// A policy the engine will not evaluate, with the reason (Kyverno's "skipped policies",

@@ -20,10 +20,10 @@ use std::sync::Arc;
 use policy_model::{RuleStatus, SmolStr};
 use serde_json::{Map, Number, Value};
 
-use crate::duration::parse_go_duration;
-use crate::gofmt;
 use crate::label::RuleLabel;
-use crate::quantity::Quantity;
+use policy_gotypes::duration::parse_go_duration;
+use policy_gotypes::gofmt;
+use policy_gotypes::quantity::Quantity;
 use policy_model::wildcard;
 
 /// Deepest pattern nesting accepted; deeper patterns are an `ERROR` outcome.
@@ -1307,11 +1307,6 @@ pub(crate) fn pattern_rule_response(
     pattern: &Value,
 ) -> (RuleStatus, SmolStr) {
     pattern_outcome_response(rule, message, match_pattern(resource, pattern))
-}
-
-/// P-9.3.5: the message when substituting variables into `validate.message` failed.
-pub(crate) fn message_substitution_error(rule: &str, err: &str) -> String {
-    format!("validation error: variables substitution error in rule {rule} execution error: {err}")
 }
 
 /// P-9.6: the rule response when substituting the pattern failed.
@@ -2686,11 +2681,6 @@ mod tests {
         assert!(
             msg.starts_with("validation error: rule r execution error: "),
             "{msg}"
-        );
-        // P-9.3.5
-        assert_eq!(
-            message_substitution_error("r", "boom"),
-            "validation error: variables substitution error in rule r execution error: boom"
         );
     }
 

@@ -2,8 +2,8 @@
 //! nested rescans, shallow `{{- }}`, object keys and errors.
 //!
 //! Evaluating an expression is the caller's business (a [`Resolver`]): the engine loads
-//! context entries lazily and caches compiled expressions. [`ValueResolver`] is the simple
-//! one, over a plain JSON context.
+//! context entries lazily and caches compiled expressions; the tests use a plain
+//! `ValueResolver` over a JSON context.
 //!
 //! The scanner is hand-written and follows Kyverno's regex
 //! `(^|[^\\])(\{\{(?:\{[^{}]*\}|[^{}])*\}\})` under Go's leftmost-first, non-overlapping
@@ -15,9 +15,9 @@ use std::cell::Cell;
 
 use serde_json::{Map, Value};
 
-use crate::jmespath::json::render;
-use crate::jmespath::types::FnEnv;
-use crate::jmespath::{Expression, JmesError};
+use policy_jmespath::render;
+#[cfg(test)]
+use policy_jmespath::{Expression, FnEnv, JmesError};
 
 /// Most rescans of one string before giving up (CV-10.6 rescans forever on a value that
 /// re-introduces its own variable).
@@ -64,6 +64,7 @@ pub(crate) enum VarError {
 impl VarError {
     /// Maps a JMESPath error for `expr`: not-found stays not-found, anything else is
     /// [`VarError::Failed`] (path filled in later by the substitution).
+    #[cfg(test)]
     pub(crate) fn from_jmes(expr: &str, err: JmesError) -> VarError {
         match err {
             JmesError::NotFound(key) => VarError::NotFound(key),
@@ -100,7 +101,8 @@ pub(crate) trait Resolver {
     }
 }
 
-/// A [`Resolver`] over a plain JSON context, compiling each expression on the fly.
+/// A [`Resolver`] over a plain JSON context, compiling each expression on the fly (tests).
+#[cfg(test)]
 pub(crate) struct ValueResolver<'a> {
     /// The JSON context (`request`, `element`, context entries ...).
     pub context: &'a Value,
@@ -108,6 +110,7 @@ pub(crate) struct ValueResolver<'a> {
     pub env: FnEnv,
 }
 
+#[cfg(test)]
 impl Resolver for ValueResolver<'_> {
     fn resolve(&self, expr: &str) -> Result<Value, VarError> {
         Expression::compile(expr)
@@ -138,6 +141,7 @@ pub(crate) fn substitute_value(v: &Value, r: &dyn Resolver) -> Result<Value, Var
 ///
 /// Note: a string without variables can still change under substitution (`\{{` loses its
 /// backslash, CV-10.3); [`may_change`] is the cheap test for "substitution is a no-op".
+#[cfg(test)]
 pub(crate) fn has_variables(s: &str) -> bool {
     !scan(s).is_empty()
 }

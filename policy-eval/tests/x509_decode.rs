@@ -1,5 +1,5 @@
 //! `x509_decode` end to end (conditions CV-16): a deny condition reads the decoded
-//! certificate of a ConfigMap. Certificates come from `tests/data/x509/gen.sh` (OpenSSL).
+//! certificate of a ConfigMap. Certificates come from `policy-gotypes/tests/data/x509/gen.sh` (OpenSSL).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -58,10 +58,12 @@ fn verdict(cert: &str) -> (RuleStatus, String) {
 
 #[test]
 fn deny_on_decoded_subject_cv16() {
-    let (status, message) = verdict(include_str!("data/x509/leaf.pem"));
+    let (status, message) = verdict(include_str!(
+        "../../policy-gotypes/tests/data/x509/leaf.pem"
+    ));
     assert_eq!(status, RuleStatus::Pass, "{message}");
 
-    let (status, message) = verdict(include_str!("data/x509/ca.pem"));
+    let (status, message) = verdict(include_str!("../../policy-gotypes/tests/data/x509/ca.pem"));
     assert_eq!(status, RuleStatus::Fail);
     assert_eq!(message, "certificate CN is Example Test CA");
 }

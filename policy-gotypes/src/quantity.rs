@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 /// How a quantity is written, which decides how results are rendered (CV-16 "Result
 /// rendering").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum QuantityFormat {
+pub enum QuantityFormat {
     /// `n u m "" k M G T P E` suffixes.
     DecimalSi,
     /// `Ki Mi Gi Ti Pi Ei` suffixes.
@@ -30,7 +30,7 @@ pub(crate) enum QuantityFormat {
 
 /// A Kubernetes quantity: the exact value `unscaled × 10^-scale` and its format.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Quantity {
+pub struct Quantity {
     /// The unscaled integer (Go `inf.Dec.UnscaledBig`).
     unscaled: i128,
     /// Number of decimal places (Go `inf.Dec.Scale`); negative for multiples of 10.
@@ -41,7 +41,7 @@ pub(crate) struct Quantity {
 
 /// Why a quantity operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum QuantityError {
+pub enum QuantityError {
     /// The divisor is zero.
     ZeroDivisor,
     /// `modulo` needs whole numbers.
@@ -245,7 +245,7 @@ fn digits_value(digits: &str) -> Option<i128> {
 
 impl Quantity {
     /// Parses a quantity as Go's `resource.ParseQuantity` does; `None` when it is not one.
-    pub(crate) fn parse(s: &str) -> Option<Quantity> {
+    pub fn parse(s: &str) -> Option<Quantity> {
         if s.is_empty() {
             return None;
         }
@@ -345,7 +345,7 @@ impl Quantity {
     }
 
     /// An integral quantity (Go `resource.NewQuantity`).
-    pub(crate) fn from_int(value: i128, format: QuantityFormat) -> Quantity {
+    pub fn from_int(value: i128, format: QuantityFormat) -> Quantity {
         Quantity {
             unscaled: value,
             scale: 0,
@@ -355,22 +355,22 @@ impl Quantity {
 
     /// The quantity Kyverno builds from a JSON number: Go `ParseQuantity(fmt.Sprintf("%v", x))`
     /// (so values below nano round up to `1n`). `None` for non-finite numbers.
-    pub(crate) fn from_scalar(x: f64) -> Option<Quantity> {
+    pub fn from_scalar(x: f64) -> Option<Quantity> {
         Quantity::parse(&go_v_float(x)?)
     }
 
     /// The rendering format.
-    pub(crate) fn format_kind(&self) -> QuantityFormat {
+    pub fn format_kind(&self) -> QuantityFormat {
         self.format
     }
 
     /// Whether the value is zero.
-    pub(crate) fn is_zero(&self) -> bool {
+    pub fn is_zero(&self) -> bool {
         self.unscaled == 0
     }
 
     /// Exact comparison of the values (formats and scales are ignored).
-    pub(crate) fn cmp_value(&self, other: &Quantity) -> Ordering {
+    pub fn cmp_value(&self, other: &Quantity) -> Ordering {
         let s1 = self.unscaled.signum();
         let s2 = other.unscaled.signum();
         if s1 != s2 || s1 == 0 {
@@ -409,7 +409,7 @@ impl Quantity {
     /// Go `Quantity.AsApproximateFloat64`: `float64(unscaled) × 10^-scale`.
     // why: `&self` is the signature agreed with the other users of this module.
     #[allow(clippy::wrong_self_convention)]
-    pub(crate) fn to_f64(&self) -> f64 {
+    pub fn to_f64(&self) -> f64 {
         // why: i128 → f64 rounds to nearest like Go's big.Float.Float64 / float64(int64).
         #[allow(clippy::cast_precision_loss)]
         let base = self.unscaled as f64;
@@ -420,12 +420,12 @@ impl Quantity {
     }
 
     /// `self + other` (Go `Quantity.Add`): the format is `self`'s unless `self` is zero.
-    pub(crate) fn add(&self, other: &Quantity) -> Option<Quantity> {
+    pub fn add(&self, other: &Quantity) -> Option<Quantity> {
         self.combine(other, false)
     }
 
     /// `self - other` (Go `Quantity.Sub`): the format is `self`'s unless `self` is zero.
-    pub(crate) fn sub(&self, other: &Quantity) -> Option<Quantity> {
+    pub fn sub(&self, other: &Quantity) -> Option<Quantity> {
         self.combine(other, true)
     }
 
@@ -465,7 +465,7 @@ impl Quantity {
 
     /// `self × x` as Kyverno computes it: `x` goes through `ParseQuantity("%v")` and the
     /// product keeps `self`'s format.
-    pub(crate) fn mul_scalar(&self, x: f64) -> Result<Quantity, QuantityError> {
+    pub fn mul_scalar(&self, x: f64) -> Result<Quantity, QuantityError> {
         let q = Quantity::from_scalar(x).ok_or(QuantityError::OutOfRange)?;
         let (m1, e1) = normalize(self.unscaled, self.scale);
         let (m2, e2) = normalize(q.unscaled, q.scale);
@@ -484,7 +484,7 @@ impl Quantity {
     /// `self ÷ x` as Kyverno computes it: `x` goes through `ParseQuantity("%v")`, the
     /// quotient is rounded toward zero at the larger scale of the two operands and keeps
     /// `self`'s format.
-    pub(crate) fn div_scalar(&self, x: f64) -> Result<Quantity, QuantityError> {
+    pub fn div_scalar(&self, x: f64) -> Result<Quantity, QuantityError> {
         if x == 0.0 {
             return Err(QuantityError::ZeroDivisor);
         }
@@ -524,7 +524,7 @@ impl Quantity {
     }
 
     /// `self ÷ other` as a float (Kyverno divides the approximate float values).
-    pub(crate) fn div_quantity(&self, other: &Quantity) -> Result<f64, QuantityError> {
+    pub fn div_quantity(&self, other: &Quantity) -> Result<f64, QuantityError> {
         let divisor = other.to_f64();
         if divisor == 0.0 {
             return Err(QuantityError::ZeroDivisor);
@@ -534,7 +534,7 @@ impl Quantity {
 
     /// `self % other` as Kyverno computes it: both approximate float values must be whole
     /// int64 numbers; the remainder (truncated, sign of the dividend) keeps `self`'s format.
-    pub(crate) fn rem(&self, other: &Quantity) -> Result<Quantity, QuantityError> {
+    pub fn rem(&self, other: &Quantity) -> Result<Quantity, QuantityError> {
         let i1 = f64_to_whole_i64(self.to_f64()).ok_or(QuantityError::NonInteger)?;
         let i2 = f64_to_whole_i64(other.to_f64()).ok_or(QuantityError::NonInteger)?;
         if i2 == 0 {
@@ -548,7 +548,7 @@ impl Quantity {
 
     /// Kubernetes canonical text (Go `Quantity.String` / `CanonicalizeBytes`), see CV-16
     /// "Result rendering".
-    pub(crate) fn format(&self) -> String {
+    pub fn format(&self) -> String {
         if self.unscaled == 0 {
             return "0".to_string();
         }

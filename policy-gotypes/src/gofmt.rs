@@ -91,7 +91,7 @@ fn render_fixed(neg: bool, digits: &str, exp: i32) -> String {
 
 /// `fmt.Sprint` of a float64 (`%v` = shortest `%g`): exponent form when the decimal exponent
 /// is < −4 or ≥ 6 (CV-5.3: `1000000` → `1e+06`, `0.00001` → `1e-05`).
-pub(crate) fn sprint_float(f: f64) -> String {
+pub fn sprint_float(f: f64) -> String {
     if let Some(s) = non_finite(f) {
         return s;
     }
@@ -104,7 +104,7 @@ pub(crate) fn sprint_float(f: f64) -> String {
 }
 
 /// `strconv.FormatFloat(f, 'E', -1, 64)`: `80` → `8E+01`, `0.5` → `5E-01` (P-5.4.3).
-pub(crate) fn format_float_e(f: f64) -> String {
+pub fn format_float_e(f: f64) -> String {
     if let Some(s) = non_finite(f) {
         return s;
     }
@@ -113,7 +113,7 @@ pub(crate) fn format_float_e(f: f64) -> String {
 }
 
 /// `fmt.Sprintf("%f", f)`: six decimals (`80` → `80.000000`, P-5.5).
-pub(crate) fn format_float_f6(f: f64) -> String {
+pub fn format_float_f6(f: f64) -> String {
     if let Some(s) = non_finite(f) {
         return s;
     }
@@ -123,7 +123,7 @@ pub(crate) fn format_float_f6(f: f64) -> String {
 /// `fmt.Sprint` of a decoded JSON value (CV-5.3): strings as is, integers in decimal, floats as
 /// [`sprint_float`], booleans, `map[k:v ...]` with sorted keys (Go's fmt sorts map keys),
 /// `[a b]` for arrays, `<nil>` for null.
-pub(crate) fn sprint(v: &Value) -> String {
+pub fn sprint(v: &Value) -> String {
     let mut out = String::new();
     sprint_into(v, &mut out, 0);
     out
@@ -185,7 +185,7 @@ fn number_text(n: &serde_json::Number) -> String {
 /// Kyverno's `ifaceToString` (CV-16 `num_text`): strings as is, booleans `true`/`false`,
 /// numbers with `FormatFloat(x, 'f', -1, 32)` — the shortest decimal that round-trips through a
 /// 32-bit float (`123456789` → `123456790`); other types are an error.
-pub(crate) fn num_text32(v: &Value) -> Result<String, String> {
+pub fn num_text32(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
@@ -212,7 +212,7 @@ pub(crate) fn num_text32(v: &Value) -> Result<String, String> {
 /// Go `strconv.ParseFloat(s, 64)` (CV-6.3, P-5.1.3): decimal or exponent syntax (`1e3`, `.5`,
 /// `+1`, `1.`), `inf`/`infinity`/`nan` in any case; no surrounding spaces; an overflow to
 /// infinity is an error as in Go. Hexadecimal floats (`0x1p-2`) are not supported.
-pub(crate) fn parse_float(s: &str) -> Option<f64> {
+pub fn parse_float(s: &str) -> Option<f64> {
     let f: f64 = s.parse().ok()?;
     if f.is_infinite() {
         // Go reports ErrRange for `1e400`; only an explicit infinity literal is accepted.
@@ -225,7 +225,7 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// Go `strconv.ParseInt(s, 10, 64)`: optional sign, ASCII digits only.
-pub(crate) fn parse_int(s: &str) -> Option<i64> {
+pub fn parse_int(s: &str) -> Option<i64> {
     // Rust's parser already accepts exactly `[+-]?[0-9]+` for base 10.
     s.parse().ok()
 }

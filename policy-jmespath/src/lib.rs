@@ -19,11 +19,10 @@
 
 mod ast;
 mod builtins;
+mod functions;
 mod interp;
-pub(crate) mod json;
-pub(crate) mod kyverno;
-pub(crate) mod types;
-mod x509;
+mod json;
+mod types;
 
 #[cfg(test)]
 mod compliance_tests;
@@ -35,11 +34,13 @@ use serde_json::Value;
 
 use self::ast::Node;
 use self::interp::Interp;
-use self::types::{FnEnv, KyvernoFunction};
+pub use self::json::render;
+pub use self::types::FnEnv;
+use self::types::KyvernoFunction;
 
 /// An evaluation or compile error.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-pub(crate) enum JmesError {
+pub enum JmesError {
     /// The expression does not parse.
     #[error("{0}")]
     Syntax(String),
@@ -53,7 +54,7 @@ pub(crate) enum JmesError {
 
 /// A compiled expression: parse once, search many documents. Cheap to clone, `Send + Sync`.
 #[derive(Clone, Debug)]
-pub(crate) struct Expression {
+pub struct Expression {
     src: Arc<str>,
     root: Arc<Node>,
 }
@@ -66,7 +67,7 @@ const MAX_CHAIN_TOKENS: usize = 1024;
 
 impl Expression {
     /// Parses `src` (surrounding whitespace is allowed).
-    pub(crate) fn compile(src: &str) -> Result<Expression, JmesError> {
+    pub fn compile(src: &str) -> Result<Expression, JmesError> {
         check_size(src)?;
         let parsed = jmespath::parse(src).map_err(|e| {
             JmesError::Syntax(format!(
@@ -89,18 +90,18 @@ impl Expression {
     }
 
     /// The source text.
-    pub(crate) fn source(&self) -> &str {
+    pub fn source(&self) -> &str {
         &self.src
     }
 
     /// Kyverno's dialect: CV-12 not-found semantics, Kyverno functions.
-    pub(crate) fn search(&self, data: &Value, env: &FnEnv) -> Result<Value, JmesError> {
+    pub fn search(&self, data: &Value, env: &FnEnv) -> Result<Value, JmesError> {
         self.search_ref(data, env).map(Cow::into_owned)
     }
 
     /// Like [`Expression::search`] but borrows the result from `data` (or from the
     /// expression's literals) when it is a plain selection, avoiding a copy.
-    pub(crate) fn search_ref<'a>(
+    pub fn search_ref<'a>(
         &'a self,
         data: &'a Value,
         env: &FnEnv,
@@ -115,7 +116,7 @@ impl Expression {
 
     /// Standard JMESPath semantics (missing keys are null, standard functions only), for
     /// the compliance suite.
-    pub(crate) fn search_standard(&self, data: &Value, env: &FnEnv) -> Result<Value, JmesError> {
+    pub fn search_standard(&self, data: &Value, env: &FnEnv) -> Result<Value, JmesError> {
         Interp {
             env,
             kyverno: false,
@@ -168,7 +169,7 @@ fn shorten(src: &str) -> Cow<'_, str> {
 
 /// Resolves a non-standard function name (CV-16).
 fn kyverno_lookup(name: &str) -> Option<&'static KyvernoFunction> {
-    kyverno::lookup(name)
+    functions::lookup(name)
 }
 
 #[cfg(test)]

@@ -83,7 +83,7 @@ pub(crate) fn number(f: f64) -> Value {
 /// floats in Go's shortest form (`2`, `1.5`, `1e+21`, `1e-7`), and `<`, `>`, `&`,
 /// U+2028, U+2029 escaped as `\u003c` etc. Used by `to_string` and by text insertion of
 /// non-string variable values (CV-10.5).
-pub(crate) fn render(v: &Value) -> String {
+pub fn render(v: &Value) -> String {
     let mut out = String::new();
     write_value(&mut out, v);
     out

@@ -24,7 +24,7 @@ const LIMIT: u64 = 1 << 63;
 /// Parses a Go duration (`time.ParseDuration`): `[-+]?` then one or more `number unit`
 /// pairs (`1h30m`, `1.5s`, `.5ms`, `-2us`), or the bare `0`. Returns nanoseconds, or `None`
 /// when Go would return an error (including overflow of `int64`).
-pub(crate) fn parse_go_duration(s: &str) -> Option<i128> {
+pub fn parse_go_duration(s: &str) -> Option<i128> {
     let mut rest = s.as_bytes();
     let mut neg = false;
     if let Some(&c) = rest.first().filter(|c| **c == b'-' || **c == b'+') {
@@ -143,7 +143,7 @@ pub(crate) fn parse_go_duration(s: &str) -> Option<i128> {
 /// Formats nanoseconds as Go's `Duration.String` does: `1h30m0s`, `1.5s`, `720h0m0s`,
 /// `0s`, `1.2ms`, `1µs`, `-3ns`. Values beyond Go's `int64` range are formatted the same
 /// way (Go itself cannot hold them).
-pub(crate) fn format_go_duration(nanos: i128) -> String {
+pub fn format_go_duration(nanos: i128) -> String {
     let neg = nanos < 0;
     let u = nanos.unsigned_abs();
     let mut out = String::new();

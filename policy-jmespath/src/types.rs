@@ -15,16 +15,10 @@ pub(crate) enum ArgType {
     String,
     /// A number.
     Number,
-    /// A boolean.
-    Bool,
     /// An object.
     Object,
     /// An array.
     Array,
-    /// An array of strings.
-    ArrayOfString,
-    /// An array of numbers.
-    ArrayOfNumber,
     /// A string or a number.
     StringOrNumber,
     /// An object or an array.
@@ -42,7 +36,7 @@ pub(crate) struct Signature {
 
 /// What a function may know about the world: only what the caller passed in.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct FnEnv {
+pub struct FnEnv {
     /// "Now", for `time_now` and friends (never read from the clock).
     pub now: jiff::Timestamp,
     /// Seed for `random`, so results are reproducible.
