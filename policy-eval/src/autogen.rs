@@ -11,9 +11,6 @@ use serde_json::{Value, json};
 
 use crate::matching::KindSelector;
 
-/// The default controller set (MR-6.1).
-const DEFAULT_CONTROLLERS: [&str; 7] = kinds::POD_CONTROLLERS;
-
 /// Generated match kinds for the non-CronJob variant, in Kyverno's order (MR-6.4).
 const POD_CONTROLLER_KINDS: [(&str, &str); 6] = [
     ("DaemonSet", "apps/v1/DaemonSet"),
@@ -103,7 +100,7 @@ pub(crate) fn controllers(policy: &KyvernoPolicy) -> BTreeSet<String> {
             if rd
                 .kinds
                 .iter()
-                .any(|k| k == "Pod" || DEFAULT_CONTROLLERS.contains(&k.as_str()))
+                .any(|k| k == "Pod" || kinds::is_pod_controller(k))
             {
                 names_pod_or_controller = true;
             }
@@ -119,7 +116,8 @@ pub(crate) fn controllers(policy: &KyvernoPolicy) -> BTreeSet<String> {
             .map(str::to_owned)
             .filter(|s| !s.is_empty())
             .collect(),
-        None => DEFAULT_CONTROLLERS
+        // MR-6.1: the default controller set.
+        None => kinds::POD_CONTROLLERS
             .iter()
             .map(|s| (*s).to_owned())
             .collect(),

@@ -352,9 +352,11 @@ pub fn run_suite(input: &SuiteInput) -> SuiteOutcome {
             }
             for resp in responses {
                 let mut produced = false;
-                for result in resp.results.iter().filter(|r| {
-                    rule.is_empty() || r.rule == rule || autogen::is_variant_of(&r.rule, rule)
-                }) {
+                for result in resp
+                    .results
+                    .iter()
+                    .filter(|r| rule.is_empty() || autogen::is_variant_of(&r.rule, rule))
+                {
                     produced = true;
                     if let Some(feature) = result.message.strip_prefix("unsupported: ") {
                         unsupported_feature.get_or_insert_with(|| feature.to_owned());
